@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * The `wsol` command. Each subcommand lives in src/cli/<name>.ts and registers itself here; this
+ * file only wires them and turns user errors into a one-paragraph message and a non-zero exit.
+ */
+import { Command } from 'commander';
+import { registerConfigCommand } from './cli/config-command.js';
+import { registerDatasetCommand } from './cli/dataset-command.js';
+import { registerRunCommand } from './cli/run-command.js';
+import { reportFatal } from './cli/report-error.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('wsol')
+    .description('Streaming video localization with weakly supervised object localization (WSOL) models.')
+    .option('--debug', 'print stack traces and ffmpeg details on errors')
+    .showHelpAfterError('(run `wsol --help` for usage)');
+  registerRunCommand(program);
+  registerConfigCommand(program);
+  registerDatasetCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportFatal(error, argv.includes('--debug'));
+  }
+}
+
+void main(process.argv);
