@@ -1,0 +1,285 @@
+/**
+ * Our wasm gradient kernels against the cpu backend (TF.js's reference implementations), on random
+ * shapes, strides, paddings and batch sizes. Both backends run in this process; each case builds
+ * its tensors on one backend, reads the result back, and compares.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/models/backend.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomData(next: () => number, shape: number[]): Float32Array {
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 1);
+}
+
+/** Runs f on a backend inside a tidy and returns copies of its outputs. */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  expect(await tf.setBackend(backend)).toBe(true);
+  const out = tf.tidy(f);
+  const list = Array.isArray(out) ? out : [out];
+  const values = list.map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose(list);
+  return values;
+}
+
+/** Asserts wasm matches cpu: max abs difference within tol times the largest cpu magnitude (at least 1). */
+async function expectSameOnBothBackends(label: string, f: () => tf.Tensor | tf.Tensor[], tol = 2e-5): Promise<void> {
+  const cpu = await on('cpu', f);
+  const wasm = await on('wasm', f);
+  expect(wasm.length, label).toBe(cpu.length);
+  cpu.forEach((ref, k) => {
+    expect(wasm[k].length, `${label} output ${k} size`).toBe(ref.length);
+    let scale = 1;
+    let diff = 0;
+    for (let i = 0; i < ref.length; i++) {
+      scale = Math.max(scale, Math.abs(ref[i]));
+      diff = Math.max(diff, Math.abs(ref[i] - wasm[k][i]));
+    }
+    expect(diff / scale, `${label} output ${k}: max abs diff ${diff} at magnitude ${scale}`).toBeLessThan(tol);
+  });
+}
+
+interface ConvCase {
+  label: string;
+  xShape: [number, number, number, number];
+  filterShape: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+  dyShape: [number, number, number, number];
+}
+
+function outSize(inSize: number, k: number, s: number, pad: 'same' | 'valid' | [number, number]): number {
+  if (pad === 'same') return Math.ceil(inSize / s);
+  if (pad === 'valid') return Math.floor((inSize - k) / s) + 1;
+  return Math.floor((inSize + pad[0] + pad[1] - k) / s) + 1;
+}
+
+/** Random conv geometries: batch 1-3, sizes 1-13, kernels 1-4 (rectangular), strides 1-2, all paddings. */
+function randomConvCases(seed: number, count: number): ConvCase[] {
+  const next = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const cases: ConvCase[] = [];
+  while (cases.length < count) {
+    const kh = int(1, 4);
+    const kw = int(1, 4);
+    const strides: [number, number] = [int(1, 2), int(1, 2)];
+    const kind = (['same', 'valid', 'explicit'] as const)[cases.length % 3];
+    const h = int(kind === 'valid' ? kh : 1, 13);
+    const w = int(kind === 'valid' ? kw : 1, 13);
+    const padH: [number, number] = [int(0, 2), int(0, 2)];
+    const padW: [number, number] = [int(0, 2), int(0, 2)];
+    const pad: Pad = kind === 'explicit' ? [[0, 0], padH, padW, [0, 0]] : kind;
+    const oh = outSize(h, kh, strides[0], kind === 'explicit' ? padH : kind);
+    const ow = outSize(w, kw, strides[1], kind === 'explicit' ? padW : kind);
+    if (oh < 1 || ow < 1) continue;
+    const [n, cin, cout] = [int(1, 3), int(1, 6), int(1, 6)];
+    cases.push({
+      label: `x[${n},${h},${w},${cin}] k${kh}x${kw}->${cout} s${strides} ${JSON.stringify(pad)}`,
+      xShape: [n, h, w, cin],
+      filterShape: [kh, kw, cin, cout],
+      strides,
+      pad,
+      dyShape: [n, oh, ow, cout],
+    });
+  }
+  return cases;
+}
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
+  const cases = randomConvCases(11, 24);
+
+  it.each(cases)('filter gradient matches cpu: $label', async (c) => {
+    const next = rng(c.xShape.join('').length * 7 + c.dyShape[3]);
+    const x = randomData(next, c.xShape);
+    const dy = randomData(next, c.dyShape);
+    await expectSameOnBothBackends(c.label, () =>
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor4d(x, c.xShape), dy: tf.tensor4d(dy, c.dyShape) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filterShape },
+      ) as tf.Tensor,
+    );
+  });
+
+  it.each(cases)('input gradient matches cpu: $label', async (c) => {
+    const next = rng(c.filterShape.join('').length * 13 + c.dyShape[1]);
+    const filter = randomData(next, c.filterShape);
+    const dy = randomData(next, c.dyShape);
+    await expectSameOnBothBackends(c.label, () =>
+      tf.conv2dTranspose(tf.tensor4d(dy, c.dyShape), tf.tensor4d(filter, c.filterShape), c.xShape, c.strides, c.pad),
+    );
+  });
+
+  it('tf.grads of conv2d (both kernels through the gradient path) match cpu', async () => {
+    for (const c of randomConvCases(5, 6)) {
+      const next = rng(3);
+      const x = randomData(next, c.xShape);
+      const w = randomData(next, c.filterShape);
+      const dy = randomData(next, c.dyShape);
+      await expectSameOnBothBackends(c.label, () => {
+        const target = tf.tensor4d(dy, c.dyShape);
+        const loss = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.strides, c.pad), target));
+        return tf.grads(loss)([tf.tensor4d(x, c.xShape), tf.tensor4d(w, c.filterShape)]);
+      });
+    }
+  });
+
+  it('supports NCHW data (transposed around the NHWC kernel)', async () => {
+    const next = rng(21);
+    const xShape: [number, number, number, number] = [2, 3, 7, 6];
+    const filterShape: [number, number, number, number] = [3, 3, 3, 4];
+    const dyShape: [number, number, number, number] = [2, 4, 4, 3];
+    const x = randomData(next, xShape);
+    const dy = randomData(next, dyShape);
+    const filter = randomData(next, filterShape);
+    const attrs = { strides: [2, 2], pad: 'same', dataFormat: 'NCHW' };
+    await expectSameOnBothBackends('NCHW filter', () =>
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) }, { ...attrs, filterShape }) as tf.Tensor,
+    );
+    await expectSameOnBothBackends('NCHW input', () =>
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) }, { ...attrs, inputShape: xShape }) as tf.Tensor,
+    );
+  });
+
+  // Stride 1 takes the conv route for the input gradient, stride 2 the matmul + col2im route.
+  it.each([1, 2])('handles a large channel count and batch at stride %i', async (stride) => {
+    const next = rng(99 + stride);
+    const xShape: [number, number, number, number] = [4, 12, 12, 40];
+    const filterShape: [number, number, number, number] = [3, 3, 40, 24];
+    const x = randomData(next, xShape);
+    const w = randomData(next, filterShape);
+    await expectSameOnBothBackends('large', () => {
+      const loss = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, stride, 'same')));
+      return tf.grads(loss)([tf.tensor4d(x, xShape), tf.tensor4d(w, filterShape)]);
+    }, 5e-5);
+  });
+
+  it('splits a large filter gradient into chunks of output rows (im2col buffer over 16 MB)', async () => {
+    const next = rng(64);
+    // 3 x 64 output rows of 64 columns x 360 receptive-field values: 4.4M floats, two chunks, the
+    // boundary inside an image. One output channel keeps the cpu reference (a scalar loop) quick.
+    const xShape: [number, number, number, number] = [3, 64, 64, 40];
+    const dyShape: [number, number, number, number] = [3, 64, 64, 1];
+    const x = randomData(next, xShape);
+    const dy = randomData(next, dyShape);
+    await expectSameOnBothBackends('chunked', () =>
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 40, 1] },
+      ) as tf.Tensor,
+    5e-5);
+  });
+
+  it('splits a large input gradient into chunks of output rows (col2im buffer over 16 MB)', async () => {
+    const next = rng(65);
+    // 3 x 32 output rows of 32 columns x 1400 receptive-field values (5x5x56): 4.3M floats.
+    const dyShape: [number, number, number, number] = [3, 32, 32, 1];
+    const filterShape: [number, number, number, number] = [5, 5, 56, 1];
+    const dy = randomData(next, dyShape);
+    const filter = randomData(next, filterShape);
+    await expectSameOnBothBackends('chunked input', () =>
+      tf.conv2dTranspose(tf.tensor4d(dy, dyShape), tf.tensor4d(filter, filterShape), [3, 64, 64, 56], 2, 'same'),
+    5e-5);
+  });
+
+  it('takes the matmul route at stride 1 when an explicit padding is wider than the kernel', async () => {
+    const next = rng(42);
+    const dyShape: [number, number, number, number] = [2, 11, 8, 3];
+    const filterShape: [number, number, number, number] = [2, 3, 4, 3];
+    const pad: Pad = [[0, 0], [3, 1], [0, 2], [0, 0]];
+    const dy = randomData(next, dyShape);
+    const filter = randomData(next, filterShape);
+    // x height 11 - 3 - 1 + 2 - 1 = 8, width 8 - 0 - 2 + 3 - 1 = 8.
+    await expectSameOnBothBackends('wide pad', () => tf.conv2dTranspose(tf.tensor4d(dy, dyShape), tf.tensor4d(filter, filterShape), [2, 8, 8, 4], 1, pad));
+  });
+});
+
+describe('depthwise conv gradients on wasm', () => {
+  const geometries: { x: [number, number, number, number]; k: number; mult: number; s: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 9, 9, 3], k: 3, mult: 1, s: 1, pad: 'same' },
+    { x: [1, 10, 7, 4], k: 3, mult: 2, s: 2, pad: 'same' },
+    { x: [3, 8, 8, 2], k: 2, mult: 3, s: 2, pad: 'valid' },
+    { x: [2, 6, 11, 5], k: 5, mult: 1, s: 1, pad: 'valid' },
+    { x: [1, 5, 5, 1], k: 1, mult: 2, s: 2, pad: 'same' },
+  ];
+  it.each(geometries)('input and filter gradients match cpu: x $x k$k mult$mult s$s $pad', async (g) => {
+    const next = rng(g.x[1] * 31 + g.k);
+    const filterShape: [number, number, number, number] = [g.k, g.k, g.x[3], g.mult];
+    const x = randomData(next, g.x);
+    const w = randomData(next, filterShape);
+    await expectSameOnBothBackends('depthwise', () => {
+      const loss = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.sin(tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, g.s, g.pad)));
+      return tf.grads(loss)([tf.tensor4d(x, g.x), tf.tensor4d(w, filterShape)]);
+    });
+  });
+});
+
+describe('UnsortedSegmentSum on wasm (the gradient of gather)', () => {
+  it('sums rows per segment and drops out-of-range ids, float32 and int32', async () => {
+    const ids = [3, 0, -1, 3, 1, 7];
+    const data = Array.from({ length: 18 }, (_, i) => (i % 5) - 2);
+    for (const dtype of ['float32', 'int32'] as const) {
+      await expectSameOnBothBackends(`segments ${dtype}`, () =>
+        tf.unsortedSegmentSum(tf.tensor2d(data, [6, 3], dtype), tf.tensor1d(ids, 'int32'), 5).cast('float32'),
+      );
+    }
+    await tf.setBackend('wasm');
+    const out = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4]), tf.tensor1d([1, 1, 0, 9], 'int32'), 2);
+    expect(Array.from(out.dataSync())).toEqual([3, 3]);
+    out.dispose();
+  });
+
+  it('gives tf.gather a gradient', async () => {
+    const next = rng(5);
+    const table = randomData(next, [6, 4]);
+    await expectSameOnBothBackends('gather grad', () =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d([5, 0, 5, 2], 'int32')))))(tf.tensor2d(table, [6, 4])),
+    );
+  });
+});
+
+describe('FusedBatchNorm gradient (registered for all backends)', () => {
+  it('equals the gradient of the same normalisation written with elementwise ops', async () => {
+    const next = rng(8);
+    const shape: [number, number, number, number] = [3, 5, 4, 6];
+    const x = randomData(next, shape);
+    const scale = randomData(next, [6]);
+    const offset = randomData(next, [6]);
+    const weights = randomData(next, shape);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      // Training-mode BN: mean and variance come from x (tf.moments), so every derivative is used.
+      const viaKernel = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(xx, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-3), tf.tensor4d(weights, shape)));
+      };
+      const viaOps = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+        const normalised = tf.mul(tf.sub(xx, mean), tf.rsqrt(tf.add(variance, 1e-3)));
+        return tf.sum(tf.mul(tf.add(tf.mul(normalised, g), b), tf.tensor4d(weights, shape)));
+      };
+      const args = () => [tf.tensor4d(x, shape), tf.tensor1d(scale), tf.tensor1d(offset)];
+      const a = await on(backend, () => tf.grads(viaKernel)(args()));
+      const b = await on(backend, () => tf.grads(viaOps)(args()));
+      a.forEach((grad, k) => {
+        for (let i = 0; i < grad.length; i++) expect(grad[i], `${backend} input ${k}[${i}]`).toBeCloseTo(b[k][i], 3);
+      });
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluationReport } from '../../src/models/evaluation/evaluator.js';
+import { tempDir, tinySynth } from './helpers.js';
+
+// `wsol train` and `wsol eval` as a user runs them. Until src/cli.ts wires them, the entry is
+// fixtures/wsol-dev.ts (commander + reportFatal, as src/cli.ts does).
+const repoRoot = resolve(import.meta.dirname, '../..');
+const entry = resolve(import.meta.dirname, 'fixtures/wsol-dev.ts');
+const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
+
+function wsol(args: string[]) {
+  const result = spawnSync(tsx, [entry, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tmp = tempDir('cli');
+let data: string;
+const tiny = ['--size', '32', '--widths', '8,16,16', '--convs-per-stage', '1', '--head-width', '16', '--batch', '16', '--backend', 'wasm'];
+
+beforeAll(() => {
+  data = tinySynth(join(tmp.dir, 'synth'));
+});
+afterAll(() => tmp.cleanup());
+
+describe('wsol train / wsol eval (CLI)', () => {
+  it('train writes a model and prints one line per epoch; eval --json --out --vis reports every metric', () => {
+    const out = join(tmp.dir, 'model');
+    const train = wsol(['train', '--data', data, '--out', out, '--epochs', '2', ...tiny]);
+    expect(train.stderr).not.toMatch(/^\s+at /m);
+    expect(train.code).toBe(0);
+    const lines = train.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^epoch 1\/2 {2}loss \d+\.\d{4} {2}train acc [\d.]+% {2}val top-1 [\d.]+% {2}val MaxBoxAccV2 [\d.]+ {2}lr /);
+    expect(lines[1]).toMatch(/^epoch 2\/2 /);
+    expect(train.stdout).toContain(`Saved the cam model to ${out} (2 epochs, 60 training images)`);
+    expect(train.stderr).toContain('Horizontal flip off (synthetic digits are not mirror-invariant');
+
+    const report = join(tmp.dir, 'report.json');
+    const vis = join(tmp.dir, 'vis');
+    const run = wsol(['eval', '--model', out, '--data', data, '--json', '--out', report, '--vis', vis, '--n', '3', '--backend', 'wasm', '--method', 'dgl', '--layer', 'stage2_out,stage3_out']);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout) as EvaluationReport;
+    expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual(json);
+    expect(json.model).toMatchObject({ method: 'dgl', layers: ['stage2_out', 'stage3_out'], inputSize: [32, 32], classes: ['0', '1', '2'], backend: 'wasm' });
+    expect(json.data).toMatchObject({ valSplit: 'val', testSplit: 'test', layout: 'wsolevaluation' });
+    expect(Object.keys(json.test).sort()).toEqual(
+      ['boxAccV2AtValTaus', 'gtKnownLoc', 'images', 'maxBoxAcc', 'maxBoxAccV2', 'pxap', 'skipped', 'split', 'top1Cls', 'top1Loc'].sort(),
+    );
+    expect(json.test.maxBoxAccV2!.perDelta).toHaveLength(3);
+    expect(json.protocol.v2Taus).toHaveLength(3);
+    expect(readdirSync(vis)).toHaveLength(4);
+  });
+
+  it('train: errors are one paragraph with a hint, no stack, exit code 2', () => {
+    const out = join(tmp.dir, 'bad');
+    const resume = wsol(['train', '--data', data, '--out', out, '--resume', ...tiny]);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toMatch(/wsol: --resume: .* has no checkpoint .* drop --resume to start a new run/);
+    expect(resume.stderr).not.toMatch(/^\s+at /m);
+    const size = wsol(['train', '--data', data, '--out', out, '--size', '20', '--backend', 'wasm']);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/inputSize 20 cannot be downsampled 8x/);
+    const lr = wsol(['train', '--data', data, '--out', out, '--lr', 'fast']);
+    expect(lr.code).toBe(2);
+    expect(lr.stderr).toMatch(/--lr "fast" is not a number/);
+    expect(existsSync(join(out, 'wsol.json'))).toBe(false);
+  });
+
+  it('eval: a missing model folder and a bad --layer use are clear errors', () => {
+    const missing = wsol(['eval', '--model', join(tmp.dir, 'nope'), '--data', data, '--backend', 'wasm']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/wsol: Model folder .*nope does not exist/);
+    const layer = wsol(['eval', '--model', join(tmp.dir, 'nope'), '--data', data, '--layer', 'stage2_out']);
+    expect(layer.code).toBe(2);
+    expect(layer.stderr).toMatch(/--layer needs --method dgl or --method gradcam/);
+  });
+});
