@@ -11,7 +11,6 @@ import type { StreamConfig, WsolConfig } from '../config/schema.js';
 import { streamSchema } from '../config/schema.js';
 import { WsolError } from '../errors.js';
 import { childLogger } from '../log.js';
-import { readModelMeta } from '../models/io/model-folder.js';
 import { parseSize } from '../pipeline/demo/demo-params.js';
 import { startDecodeJob } from '../pipeline/decode-job.js';
 import { LineWriter } from '../pipeline/line-writer.js';
@@ -33,13 +32,17 @@ interface RunOptions {
 const FALLBACK_INPUT_SIZE: [number, number] = [96, 96];
 
 /** The model's input size (from wsol.json), so frames are decoded at exactly what it takes. */
-function inputSizeFor(config: WsolConfig, override: string | undefined): [number, number] {
+async function inputSizeFor(config: WsolConfig, override: string | undefined): Promise<[number, number]> {
   if (override) {
     const { width, height } = parseSize(override, '--size');
     return [width, height];
   }
   const modelPath = config.model.path;
-  if (modelPath && existsSync(join(modelPath, 'wsol.json'))) return readModelMeta(modelPath).inputSize as [number, number];
+  if (modelPath && existsSync(join(modelPath, 'wsol.json'))) {
+    // Imported lazily: the model modules load TF.js, which commands that do not need it should not pay for.
+    const { readModelMeta } = await import('../models/io/model-folder.js');
+    return readModelMeta(modelPath).inputSize as [number, number];
+  }
   return FALLBACK_INPUT_SIZE;
 }
 
@@ -75,7 +78,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const log = childLogger('run');
   const { config, file } = await loadConfig(options.config);
   const streams = streamsFor(config, options);
-  const inputSize = inputSizeFor(config, options.size);
+  const inputSize = await inputSizeFor(config, options.size);
   const writer = LineWriter.open(options.out);
   log.info({ config: file ?? 'built-in defaults', streams: streams.map((s) => s.id), inputSize }, 'run');
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const repoRoot = resolve(import.meta.dirname, '../..');
 // src/cli.ts wires every subcommand; while some of them are still being written this harness runs
 // the config subcommands exactly as src/cli.ts does (commander + reportFatal).
-const entry = resolve(import.meta.dirname, 'fixtures/config-cli.ts');
+const entry = resolve(import.meta.dirname, '../../src/cli.ts');
 const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
 
 function wsol(args: string[], cwd = repoRoot) {

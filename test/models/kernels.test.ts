@@ -4,8 +4,9 @@
  * its tensors on one backend, reads the result back, and compares.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/models/backend.js';
+import { GRADIENT_CHUNK_FLAG } from '../../src/models/kernels/conv-layout.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -170,33 +171,28 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
     }, 5e-5);
   });
 
-  it('splits a large filter gradient into chunks of output rows (im2col buffer over 16 MB)', async () => {
-    const next = rng(64);
-    // 3 x 64 output rows of 64 columns x 360 receptive-field values: 4.4M floats, two chunks, the
-    // boundary inside an image. One output channel keeps the cpu reference (a scalar loop) quick.
-    const xShape: [number, number, number, number] = [3, 64, 64, 40];
-    const dyShape: [number, number, number, number] = [3, 64, 64, 1];
-    const x = randomData(next, xShape);
-    const dy = randomData(next, dyShape);
-    await expectSameOnBothBackends('chunked', () =>
-      tf.engine().runKernel(
-        'Conv2DBackpropFilter',
-        { x: tf.tensor4d(x, xShape), dy: tf.tensor4d(dy, dyShape) },
-        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 40, 1] },
-      ) as tf.Tensor,
-    5e-5);
-  });
+  describe('in chunks of output rows (bounded im2col buffers)', () => {
+    // A small chunk bound, so that ordinary shapes are split, with boundaries inside images.
+    beforeAll(() => {
+      tf.env().set(GRADIENT_CHUNK_FLAG, 20_000);
+    });
+    afterAll(() => {
+      tf.env().set(GRADIENT_CHUNK_FLAG, 16 * 1024 * 1024);
+    });
 
-  it('splits a large input gradient into chunks of output rows (col2im buffer over 16 MB)', async () => {
-    const next = rng(65);
-    // 3 x 32 output rows of 32 columns x 1400 receptive-field values (5x5x56): 4.3M floats.
-    const dyShape: [number, number, number, number] = [3, 32, 32, 1];
-    const filterShape: [number, number, number, number] = [5, 5, 56, 1];
-    const dy = randomData(next, dyShape);
-    const filter = randomData(next, filterShape);
-    await expectSameOnBothBackends('chunked input', () =>
-      tf.conv2dTranspose(tf.tensor4d(dy, dyShape), tf.tensor4d(filter, filterShape), [3, 64, 64, 56], 2, 'same'),
-    5e-5);
+    it.each([1, 2])('filter and input gradients match cpu at stride %i', async (stride) => {
+      const next = rng(64 + stride);
+      // 3 images x 10 output rows x 10 columns x 5x5x7 receptive-field values: 52500 floats, so
+      // chunks of 11 output rows.
+      const xShape: [number, number, number, number] = [3, 10 * stride, 10 * stride, 7];
+      const filterShape: [number, number, number, number] = [5, 5, 7, 4];
+      const x = randomData(next, xShape);
+      const w = randomData(next, filterShape);
+      await expectSameOnBothBackends('chunked', () => {
+        const loss = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, stride, 'same')));
+        return tf.grads(loss)([tf.tensor4d(x, xShape), tf.tensor4d(w, filterShape)]);
+      });
+    });
   });
 
   it('takes the matmul route at stride 1 when an explicit padding is wider than the kernel', async () => {

@@ -6,9 +6,23 @@
  * The im2col functions work on a range of output rows (one row = one (n, oy) pair) so callers can
  * bound their buffers.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
+
+/**
+ * Receptive-field values per matrix product, in floats (default 16M = 64 MB). It bounds the
+ * im2col / col2im buffers, which are KH*KW times an activation (170 MB for a batch of 32 at
+ * 96x96x16; gigabytes at 224x224, past what the wasm heap holds); larger convs are done in chunks
+ * of output rows. Chunks cost a little speed, so the default is above every layer of the reference
+ * net at batch 32. A TF.js flag so it can be tuned (tf.env().set) without code changes.
+ */
+export const GRADIENT_CHUNK_FLAG = 'WSOL_CONV_GRADIENT_CHUNK_FLOATS';
+tf.env().registerFlag(GRADIENT_CHUNK_FLAG, () => 16 * 1024 * 1024);
+
+export function gradientChunkFloats(): number {
+  return Math.max(1, tf.env().getNumber(GRADIENT_CHUNK_FLAG));
+}
 
 /**
  * The transpose of im2col for the output rows [row0, row1) (a row is one (n, oy) pair):

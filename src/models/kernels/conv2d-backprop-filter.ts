@@ -7,7 +7,7 @@
  * operand must be the smaller one (dy, Cout wide) rather than the receptive fields (KH*KW*Cin wide).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { im2colTransposed } from './conv-layout.js';
+import { gradientChunkFloats, im2colTransposed } from './conv-layout.js';
 import { convInfoNHWC, isChannelsFirst, shape4, toChannelsLast, type ConvAttrs, type ConvInfo } from './conv-geometry.js';
 import { asWasmBackend, disposeInfos, floatView, matMulWasm, requireFloat32, reshapeAndRelease, rowsOf, type WasmBackendHandle } from './wasm-heap.js';
 
@@ -16,11 +16,6 @@ interface FilterGradAttrs extends ConvAttrs {
   dataFormat?: 'NHWC' | 'NCHW';
 }
 
-/**
- * Receptive fields per product, in floats (16 MB): bounds the im2col buffer, which would otherwise be
- * KH*KW times the input (170 MB for a 96x96x16 batch of 32; gigabytes at 224x224).
- */
-const CHUNK_FLOATS = 4 * 1024 * 1024;
 
 export function conv2dFilterGradientNHWC(
   backend: WasmBackendHandle,
@@ -32,7 +27,7 @@ export function conv2dFilterGradientNHWC(
   const outputRows = info.batchSize * info.outHeight; // one (n, oy) pair each
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
   const outChannels = info.outChannels;
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / (taps * info.outWidth)));
+  const rowsPerChunk = Math.max(1, Math.floor(gradientChunkFloats() / (taps * info.outWidth)));
 
   if (rowsPerChunk >= outputRows) {
     const dW = filterGradientOfRows(backend, x, rowsOf(backend, dy, outChannels, 0, outputRows * info.outWidth), info, 0, outputRows);

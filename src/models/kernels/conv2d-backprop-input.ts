@@ -10,12 +10,10 @@
  *   chunks of output rows so the dcols buffer stays bounded.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { col2im, flipAndSwapChannels, transpose2d } from './conv-layout.js';
+import { col2im, flipAndSwapChannels, gradientChunkFloats, transpose2d } from './conv-layout.js';
 import { convInfoNHWC, isChannelsFirst, shape4, toChannelsFirst, toChannelsLast, type ConvAttrs, type ConvInfo } from './conv-geometry.js';
 import { asWasmBackend, disposeInfos, floatView, matMulWasm, requireFloat32, rowsOf, runWasmKernel, type WasmBackendHandle } from './wasm-heap.js';
 
-/** Receptive-field values per product, in floats (16 MB), as for the filter gradient. */
-const CHUNK_FLOATS = 4 * 1024 * 1024;
 
 interface InputGradAttrs extends ConvAttrs {
   inputShape: [number, number, number, number];
@@ -35,7 +33,7 @@ export function conv2dInputGradientNHWC(
   const outputRows = info.batchSize * info.outHeight; // one (n, oy) pair each
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
   const outChannels = info.outChannels;
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / (taps * info.outWidth)));
+  const rowsPerChunk = Math.max(1, Math.floor(gradientChunkFloats() / (taps * info.outWidth)));
 
   const filterT = backend.makeOutput([outChannels, taps], 'float32');
   transpose2d(floatView(backend, filter), taps, outChannels, floatView(backend, filterT));
