@@ -6,7 +6,9 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './cli/config-command.js';
 import { registerDatasetCommand } from './cli/dataset-command.js';
+import { registerEvalCommand } from './cli/eval-command.js';
 import { registerRunCommand } from './cli/run-command.js';
+import { registerTrainCommand } from './cli/train-command.js';
 import { reportFatal } from './cli/report-error.js';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerConfigCommand(program);
   registerDatasetCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 

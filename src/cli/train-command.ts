@@ -10,7 +10,7 @@ import { BACKEND_CHOICES, type BackendChoice, initBackend } from '../models/back
 import type { EpochRecord } from '../models/training/checkpoint.js';
 import { TRAIN_DEFAULTS, type TrainConfigInput } from '../models/training/config.js';
 import { trainModel } from '../models/training/trainer.js';
-import { Progress } from './progress.js';
+import { formatDuration, Progress } from './progress.js';
 
 interface TrainFlags {
   data: string;
@@ -187,6 +187,10 @@ export function registerTrainCommand(program: Command): void {
       process.on('SIGINT', onSigint);
       let progress: Progress | undefined;
       let epochs = 0;
+      // For the whole-run ETA: images trained in this process, and how many remain.
+      const runStarted = Date.now();
+      let trained = 0;
+      let remaining = 0;
       try {
         const result = await trainModel({
           input,
@@ -209,9 +213,15 @@ export function registerTrainCommand(program: Command): void {
             },
             onEpochStart: (epoch, total, _steps, images) => {
               epochs = total;
+              remaining = (total - epoch) * images;
               progress = new Progress({ label: `epoch ${epoch + 1}/${total}`, total: images, unit: 'img' });
             },
-            onStep: (s) => progress?.tick(s.images, { loss: s.loss.toFixed(4), acc: `${s.acc.toFixed(1)}%`, lr: s.lr.toExponential(1) }),
+            onStep: (s) => {
+              trained += s.images;
+              remaining -= s.images;
+              const rate = trained / ((Date.now() - runStarted) / 1000);
+              progress?.tick(s.images, { loss: s.loss.toFixed(4), acc: `${s.acc.toFixed(1)}%`, lr: s.lr.toExponential(1), 'run ETA': formatDuration(remaining / rate) });
+            },
             onEpochEnd: (record) => {
               progress?.finish();
               progress = undefined;
@@ -221,7 +231,11 @@ export function registerTrainCommand(program: Command): void {
         });
         progress?.finish();
         if (result.stopped) {
-          process.stdout.write(`Stopped after ${result.epochsDone} epoch(s); the model so far is in ${result.out}. Continue with: wsol train --data ${flags.data} --out ${flags.out} --resume\n`);
+          process.stdout.write(
+            result.epochsDone === 0
+              ? 'Stopped before the first epoch finished; nothing was saved.\n'
+              : `Stopped after ${result.epochsDone} epoch(s); the model so far is in ${result.out}. Continue with: wsol train --data ${flags.data} --out ${flags.out} --resume\n`,
+          );
           process.exitCode = 130;
           return;
         }

@@ -12,6 +12,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WsolError } from '../errors.js';
 import { childLogger } from '../log.js';
 import { registerGradientOverrides, registerWasmKernels } from './kernels/register.js';
+import { startWebGpu } from './kernels/webgpu-backend.js';
+
+export { isSoftwareAdapter, type AdapterDescription } from './kernels/webgpu-backend.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -85,7 +88,7 @@ async function start(name: Concrete, opts: BackendOptions): Promise<string> {
       return startWasm();
     case 'cpu':
       await activate('cpu', 'Reinstall the dependencies (npm ci).');
-      return 'plain JavaScript (slow: about 100x slower than wasm for training)';
+      return 'plain JavaScript, no SIMD (training is hundreds of times slower than on wasm)';
   }
 }
 
@@ -128,112 +131,10 @@ async function startTensorflow(): Promise<string> {
   throw new Unavailable(failures.join('; '), hint);
 }
 
-// ---- webgpu ---------------------------------------------------------------------------------
-
-/** What Dawn reports about an adapter (GPUAdapterInfo plus the older isFallbackAdapter flag). */
-export interface AdapterDescription {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-
-const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swiftshader|software|basic render/i;
-
-/** True for CPU-emulated adapters (Mesa llvmpipe/lavapipe, SwiftShader, fallback adapters). */
-export function isSoftwareAdapter(info: AdapterDescription): boolean {
-  if (info.isFallbackAdapter === true) return true;
-  return SOFTWARE_ADAPTER.test([info.vendor, info.architecture, info.device, info.description].join(' '));
-}
-
-function describeAdapter(info: AdapterDescription): string {
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p) => p && p.trim() !== '');
-  return parts.length > 0 ? parts.join(' / ') : 'unnamed adapter';
-}
-
-/** The adapter behind the webgpu backend registered by an earlier call, if any. */
-let webgpuStarted: { detail: string; software: boolean; description: string } | undefined;
-
 async function startWebGpuBackend(opts: BackendOptions): Promise<string> {
-  const hint = 'Use backend wasm (the CPU default).';
-  const orWasm = 'or use backend wasm (the CPU default).';
-  // A backend instance from an earlier call is still registered and alive: reuse its device.
-  if (webgpuStarted && tf.findBackend('webgpu')) {
-    if (webgpuStarted.software && opts.allowSoftwareGpu !== true) {
-      throw new Unavailable(`only a software adapter is available (${webgpuStarted.description}), which is slower than wasm`, `Set model.allowSoftwareGpu: true to use it anyway, ${orWasm}`);
-    }
-    await activate('webgpu', hint);
-    return webgpuStarted.detail;
-  }
-  // Headless GL (Dawn's OpenGL ES backend) must not look for an X or Wayland display.
-  process.env.EGL_PLATFORM ??= 'surfaceless';
-  let dawn: typeof import('webgpu');
-  try {
-    dawn = await import('webgpu');
-  } catch (error) {
-    throw new Unavailable(`the optional "webgpu" package (Dawn) could not be loaded (${(error as Error).message})`, `Install it with npm install webgpu, ${orWasm}`);
-  }
-  for (const [name, value] of Object.entries(dawn.globals)) {
-    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
-  }
-  // Native backends first (Vulkan, Metal, D3D12), then OpenGL ES in compatibility mode.
-  const attempts: { options: string[]; request: GPURequestAdapterOptions; label: string }[] = [
-    { options: [], request: { powerPreference: 'high-performance' }, label: 'native' },
-    { options: ['backend=opengles'], request: { powerPreference: 'high-performance', featureLevel: 'compatibility' }, label: 'OpenGL ES' },
-  ];
-  const software: string[] = [];
-  for (const attempt of attempts) {
-    const gpu = dawn.create(attempt.options);
-    const adapter = await gpu.requestAdapter(attempt.request).catch(() => null);
-    if (!adapter) continue;
-    const info: AdapterDescription = { ...pickAdapterInfo(adapter.info), isFallbackAdapter: adapter.info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter };
-    const isSoftware = isSoftwareAdapter(info);
-    if (isSoftware && opts.allowSoftwareGpu !== true) {
-      software.push(describeAdapter(info));
-      continue;
-    }
-    const device = await adapter.requestDevice({ requiredLimits: deviceLimits(adapter.limits) });
-    await registerWebGpuBackend(gpu, device, adapter.info);
-    await activate('webgpu', hint);
-    const detail = `${describeAdapter(info)}${isSoftware ? ' (software adapter)' : ''}, Dawn ${attempt.label}${attempt.request.featureLevel === 'compatibility' ? ' compatibility mode' : ''}`;
-    webgpuStarted = { detail, software: isSoftware, description: describeAdapter(info) };
-    return detail;
-  }
-  if (software.length > 0) {
-    throw new Unavailable(`only a software adapter is available (${software.join('; ')}), which is slower than wasm`, `Set model.allowSoftwareGpu: true to use it anyway, ${orWasm}`);
-  }
-  throw new Unavailable('no WebGPU adapter found (no GPU driver that Dawn can use)', `Install the GPU's Vulkan driver, ${orWasm}`);
-}
-
-function pickAdapterInfo(info: GPUAdapterInfo): AdapterDescription {
-  return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
-}
-
-/** The limits TF.js's own webgpu registration asks for: the adapter's maxima, not the defaults. */
-function deviceLimits(limits: GPUSupportedLimits): Record<string, number> {
-  return {
-    maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-    maxBufferSize: limits.maxBufferSize,
-    maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
-    maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-    maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
-  };
-}
-
-/**
- * tfjs-backend-webgpu only registers itself in browsers, and asks navigator.gpu for its own adapter;
- * here it gets our device (chosen above, possibly in compatibility mode) through a factory.
- */
-async function registerWebGpuBackend(gpu: GPU, device: GPUDevice, info: GPUAdapterInfo): Promise<void> {
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  const nav = ((globalThis as { navigator?: object }).navigator ??= {}) as { gpu?: GPU };
-  // WebGPUBackend's constructor checks that navigator.gpu exists.
-  if (!nav.gpu) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 0);
+  const result = await startWebGpu(opts.allowSoftwareGpu === true, () => activate('webgpu', 'Use backend wasm (the CPU default).'));
+  if (!result.ok) throw new Unavailable(result.reason, result.hint);
+  return result.detail;
 }
 
 async function startWasm(): Promise<string> {

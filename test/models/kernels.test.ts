@@ -278,4 +278,26 @@ describe('FusedBatchNorm gradient (registered for all backends)', () => {
       });
     }
   });
+
+  // (tf.batchNorm without a scale cannot be differentiated in TF.js 4.22 at all: the engine tries to
+  // save the missing input for the backward pass. Layers must keep scale: true.)
+  it('gives the input gradient alone through frozen statistics (as Grad-CAM and DGL take it)', async () => {
+    const next = rng(9);
+    const shape: [number, number, number, number] = [2, 3, 3, 4];
+    const x = randomData(next, shape);
+    const weights = randomData(next, shape);
+    const mean = [0.1, -0.2, 0.3, 0];
+    const variance = [1, 0.5, 2, 0.25];
+    const scale = [2, -1, 0.5, 1];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const [viaKernel] = await on(backend, () => [
+        tf.grad((xx: tf.Tensor) => {
+          const y = tf.batchNorm(xx, tf.tensor1d(mean), tf.tensor1d(variance), tf.tensor1d([1, 2, 3, 4]), tf.tensor1d(scale), 1e-3);
+          return tf.sum(tf.mul(y, tf.tensor4d(weights, shape)));
+        })(tf.tensor4d(x, shape)),
+      ]);
+      // d/dx of ((x - mean) / sqrt(var + eps) * scale + offset) * w is w * scale / sqrt(var + eps).
+      viaKernel.forEach((g, i) => expect(g, `${backend} [${i}]`).toBeCloseTo((weights[i] * scale[i % 4]) / Math.sqrt(variance[i % 4] + 1e-3), 4));
+    }
+  });
 });

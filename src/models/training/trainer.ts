@@ -177,6 +177,9 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     });
     if (images.skipped.length > 0) hooks.onMessage?.(`Skipped ${images.skipped.length} unreadable images (first: ${images.skipped[0]!.reason}).`);
     if (images.count < 2) throw new WsolError('data', `Only ${images.count} readable training image; training needs at least 2.`, { hint: 'Add images to the train split.' });
+    if (config.valEvery > 0 && !dataset.splits.includes(config.valSplit)) {
+      hooks.onMessage?.(`The data set has no "${config.valSplit}" split, so there is no validation between epochs (--val-split names another).`);
+    }
     const steps = batchesPerEpoch(images.count, config.batch);
     const plan = { images, size: config.size, batchSize: config.batch, augment: config.augment, normalization: run.normalization, seed: config.seed };
     const extra = () => ({ trainImages: images.count, skipped: images.skipped.length, data: dataset.root });
