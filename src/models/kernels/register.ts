@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop.js';
+import { maxPoolGradWasm } from './max-pool-grad.js';
 import { unsortedSegmentSumWasm } from './unsorted-segment-sum.js';
 import { fusedBatchNormGradient } from './batchnorm-gradient.js';
 
@@ -17,6 +18,7 @@ export const WASM_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropFilterWasm,
   depthwiseBackpropInputWasm,
   unsortedSegmentSumWasm,
+  maxPoolGradWasm, // replaces the built-in one, wrong when a window's maximum is <= 0
 ];
 
 /** Returns the names of the kernels that are now ours on wasm (registered now or before). */
