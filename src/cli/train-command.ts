@@ -30,6 +30,7 @@ interface TrainFlags {
   backbone?: string;
   widths?: string;
   convsPerStage?: string;
+  strides?: string;
   headWidth?: string;
   flip?: boolean;
   crop?: boolean;
@@ -102,6 +103,7 @@ export function trainInput(f: TrainFlags): TrainConfigInput {
   set('backbone', f.backbone);
   set('widths', listFlag(f.widths, '--widths'));
   set('convsPerStage', numberFlag(f.convsPerStage, '--convs-per-stage', true));
+  set('strides', listFlag(f.strides, '--strides'));
   set('headWidth', numberFlag(f.headWidth, '--head-width', true));
   set('flip', f.flip);
   set('crop', f.crop);
@@ -151,6 +153,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--backbone <preset>', `backbone preset (default ${TRAIN_DEFAULTS.backbone})`)
     .option('--widths <c1,c2,...>', 'per-stage channels instead of the preset\'s')
     .option('--convs-per-stage <n>', '3x3 convs per stage instead of the preset\'s')
+    .option('--strides <s1,s2,...>', 'per-stage strides (1 or 2, the last 1) instead of max-pools, e.g. 2,2,1,1 for 24x24 maps at 96')
     .option('--head-width <n>', 'channels of the class-map head (default 128)')
     .option('--flip', 'random horizontal flips (default: what the data set says; off for the synthetic digits)')
     .option('--no-flip', 'no horizontal flips')

@@ -1,14 +1,14 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../src/models/evaluation/evaluator.js';
 import { tempDir, tinySynth } from './helpers.js';
 
-// `wsol train` and `wsol eval` as a user runs them. Until src/cli.ts wires them, the entry is
-// fixtures/wsol-dev.ts (commander + reportFatal, as src/cli.ts does).
+// `wsol train` and `wsol eval` as a user runs them, through
+// src/cli.ts, the real entry.
 const repoRoot = resolve(import.meta.dirname, '../..');
-const entry = resolve(import.meta.dirname, 'fixtures/wsol-dev.ts');
+const entry = resolve(import.meta.dirname, '../../src/cli.ts');
 const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
 
 function wsol(args: string[]) {
@@ -76,5 +76,34 @@ describe('wsol train / wsol eval (CLI)', () => {
     const layer = wsol(['eval', '--model', join(tmp.dir, 'nope'), '--data', data, '--layer', 'stage2_out']);
     expect(layer.code).toBe(2);
     expect(layer.stderr).toMatch(/--layer needs --method dgl or --method gradcam/);
+  });
+});
+
+describe('wsol train interrupted (Ctrl-C)', () => {
+  it('stops after the current step on SIGINT, keeps the last epoch\'s checkpoint and says how to resume', async () => {
+    const out = join(tmp.dir, 'interrupted');
+    // node --import tsx: the signal reaches the process that runs the command (no tsx relay in between).
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'train', '--data', data, '--out', out, '--epochs', '500', ...tiny], {
+      cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await new Promise<void>((ready, fail) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/^epoch 2\/500/m.test(stdout)) ready();
+      });
+      void exited.then((code) => fail(new Error(`train exited (${code}) before epoch 2: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('Stopping after this step');
+    const done = Number(/Stopped after (\d+) epoch\(s\)/.exec(stdout)?.[1]);
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(stdout).toContain('--resume');
+    const trainer = JSON.parse(readFileSync(join(out, 'checkpoint', 'trainer.json'), 'utf8')) as { epochsDone: number };
+    expect(trainer.epochsDone).toBe(done);
   });
 });

@@ -48,6 +48,13 @@ describe('training on bad data', () => {
     expect((readModelMeta(join(tmp.dir, 'm1')).training as { skippedImages: number }).skippedImages).toBe(1);
   });
 
+  it('decodes on demand when the split does not fit the cache, with the same result as in memory', async () => {
+    const cached = await trainModel(quick(clean, 'cached'));
+    const lazy = await trainModel(quick(clean, 'lazy', { maxCacheBytes: 1000 }));
+    expect(lazy.history[0]!.loss).toBe(cached.history[0]!.loss);
+    expect(readFileSync(join(tmp.dir, 'lazy', 'weights.bin')).equals(readFileSync(join(tmp.dir, 'cached', 'weights.bin')))).toBe(true);
+  });
+
   it('names a corrupt training image', async () => {
     const data = copy('corrupt', (root) => writeFileSync(join(root, 'images', 'train', '000003.png'), 'garbage'));
     const error = await errorOf(() => trainModel(quick(data, 'm2')));

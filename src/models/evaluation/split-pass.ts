@@ -17,6 +17,7 @@ import { buildPxapMask, PxapAccumulator, type PxapResult } from '../metrics/pxap
 import { tauGrid } from '../metrics/tau-grid.js';
 import type { Localizer } from '../types.js';
 import { resizeRgb } from '../training/resize-rgb.js';
+import { yieldToEventLoop } from '../training/train-step.js';
 
 /** [width, height] of the evaluation maps, or 'image': each image's own size. */
 export type EvalSize = [number, number] | 'image';
@@ -108,6 +109,7 @@ export async function runSplitPass(localizer: Localizer, items: readonly Dataset
   let done = 0;
 
   for (let start = 0; start < items.length; start += batchSize) {
+    await yieldToEventLoop(); // let Ctrl-C and timers through between batches
     const batchItems: DatasetItem[] = [];
     const inputs: { width: number; height: number; pixels: Uint8Array }[] = [];
     const sizes: [number, number][] = [];

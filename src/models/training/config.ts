@@ -29,6 +29,8 @@ export interface TrainConfig {
   widths?: number[];
   /** 3x3 convs per stage instead of the preset's. */
   convsPerStage?: number;
+  /** Per-stage strides (1 or 2, last 1) instead of the preset's downsampling: strided first convs, no pools. */
+  strides?: number[];
   headWidth: number;
   optimizer: OptimizerConfig;
   schedule: ScheduleConfig;
@@ -56,6 +58,7 @@ export interface TrainConfigInput {
   backbone?: string;
   widths?: number[];
   convsPerStage?: number;
+  strides?: number[];
   headWidth?: number;
   optimizer?: string;
   weightDecay?: number;
@@ -129,6 +132,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
     backbone,
     ...(input.widths !== undefined ? { widths: input.widths } : {}),
     ...(input.convsPerStage !== undefined ? { convsPerStage: input.convsPerStage } : {}),
+    ...(input.strides !== undefined ? { strides: input.strides } : {}),
     headWidth: input.headWidth ?? DEFAULT_HEAD_WIDTH,
     optimizer: { ...base, weightDecay: input.weightDecay ?? base.weightDecay, momentum: input.momentum ?? base.momentum },
     schedule: { name: schedule as ScheduleName, milestones: input.milestones ?? [], gamma: 0.1, warmupSteps: input.warmupSteps ?? 0 },
@@ -168,7 +172,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
 
 /** Keys a resumed run must not change (they decide the numbers the run produces). */
 const FIXED_ON_RESUME: (keyof TrainConfigInput)[] = [
-  'method', 'trainSplit', 'batch', 'lr', 'seed', 'size', 'backbone', 'widths', 'convsPerStage', 'headWidth', 'optimizer', 'weightDecay', 'momentum',
+  'method', 'trainSplit', 'batch', 'lr', 'seed', 'size', 'backbone', 'widths', 'convsPerStage', 'strides', 'headWidth', 'optimizer', 'weightDecay', 'momentum',
   'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'jitter', 'limit', 'methodOptions',
 ];
 

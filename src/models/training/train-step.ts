@@ -18,6 +18,14 @@ export interface StepResult {
   count: number;
 }
 
+/**
+ * Lets timers, I/O and signal handlers (Ctrl-C) run. Tensor reads on the wasm and cpu backends
+ * resolve as microtasks, so a loop of awaited steps would otherwise never give the event loop a turn.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export async function trainStep(net: TrainableNetwork, optimizer: GroupedOptimizer, batch: TrainingBatch, size: number, lr: number, ctx: LossContext): Promise<StepResult> {
   const termNames: string[] = [];
   const kept = tf.tidy(() => {

@@ -23,7 +23,7 @@ import { imageLevelLabels, loadTrainingImages } from './image-store.js';
 import { GroupedOptimizer } from './optimizer.js';
 import { TrainingRng } from './rng.js';
 import { learningRateAt } from './schedule.js';
-import { trainStep } from './train-step.js';
+import { trainStep, yieldToEventLoop } from './train-step.js';
 import { inMemoryMeta, validateEpoch } from './validation.js';
 import { prepareOutFolder } from './out-folder.js';
 
@@ -94,6 +94,7 @@ function networkSpec(config: TrainConfig, numClasses: number): NetworkSpec {
       inputSize: config.size,
       ...(config.widths ? { widths: [...config.widths] } : {}),
       ...(config.convsPerStage ? { convsPerStage: config.convsPerStage } : {}),
+      ...(config.strides ? { downsample: 'stride' as const, strides: [...config.strides] } : {}),
     }),
     head: { width: config.headWidth },
     seed: config.seed,
@@ -196,6 +197,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
       let lr = 0;
       const termSums: Record<string, number> = {};
       for (const batch of epochBatches(plan, epoch)) {
+        await yieldToEventLoop();
         if (options.signal?.aborted) {
           stopped = true;
           break;
