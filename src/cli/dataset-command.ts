@@ -5,17 +5,14 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { generateSynthDataset, SYNTH_DEFAULTS } from '../models/data/synth-dataset.js';
+import { optionalWholeNumber, parseSize } from '../option-parsers.js';
 import { writeDemoClip } from '../pipeline/demo/demo-clip.js';
-import { DEMO_DEFAULTS, parseSize, parseWholeNumber, validateDemoParams } from '../pipeline/demo/demo-params.js';
+import { DEMO_DEFAULTS, validateDemoParams } from '../pipeline/demo/demo-params.js';
 import { resolveFfmpeg } from '../pipeline/ffmpeg.js';
 import { Progress } from './progress.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function optionalNumber(text: string | undefined, what: string): number | undefined {
-  return text === undefined ? undefined : parseWholeNumber(text, what);
 }
 
 interface VideoOptions {
@@ -53,9 +50,9 @@ export function registerDatasetCommand(program: Command): void {
     .action(async (options: VideoOptions) => {
       const size = options.size === undefined ? {} : parseSize(options.size, '--size');
       const params = validateDemoParams({
-        seed: optionalNumber(options.seed, '--seed'),
-        frames: optionalNumber(options.frames, '--frames'),
-        fps: optionalNumber(options.fps, '--fps'),
+        seed: optionalWholeNumber(options.seed, '--seed'),
+        frames: optionalWholeNumber(options.frames, '--frames'),
+        fps: optionalWholeNumber(options.fps, '--fps'),
         ...size,
       });
       const out = resolve(options.out);
@@ -87,12 +84,12 @@ export function registerDatasetCommand(program: Command): void {
     .option('--force', 'replace an existing synthetic data set in --out')
     .action((options: SynthOptions) => {
       const args = {
-        seed: optionalNumber(options.seed, '--seed'),
-        size: optionalNumber(options.size, '--size'),
-        train: optionalNumber(options.train, '--train'),
-        val: optionalNumber(options.val, '--val'),
-        test: optionalNumber(options.test, '--test'),
-        classes: optionalNumber(options.classes, '--classes'),
+        seed: optionalWholeNumber(options.seed, '--seed'),
+        size: optionalWholeNumber(options.size, '--size'),
+        train: optionalWholeNumber(options.train, '--train'),
+        val: optionalWholeNumber(options.val, '--val'),
+        test: optionalWholeNumber(options.test, '--test'),
+        classes: optionalWholeNumber(options.classes, '--classes'),
       };
       const command = `wsol dataset synth --out ${options.out} --seed ${args.seed ?? SYNTH_DEFAULTS.seed} --size ${args.size ?? SYNTH_DEFAULTS.size} --train ${args.train ?? SYNTH_DEFAULTS.train} --val ${args.val ?? SYNTH_DEFAULTS.val} --test ${args.test ?? SYNTH_DEFAULTS.test} --classes ${args.classes ?? SYNTH_DEFAULTS.classes}`;
       const progress = new Progress({ label: 'synth', unit: 'images' });

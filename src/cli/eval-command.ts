@@ -16,8 +16,9 @@ import { initBackend } from '../models/backend.js';
 import { loadLocalizer, type LocalizerOptions } from '../models/localizer.js';
 import type { MethodName } from '../models/methods/method.js';
 import { getMethod } from '../models/methods/registry.js';
+import { numberFlag } from '../option-parsers.js';
 import { Progress } from './progress.js';
-import { numberFlag, parseBackend } from './train-command.js';
+import { parseBackend } from './train-command.js';
 
 interface EvalFlags {
   model: string;

@@ -11,7 +11,7 @@ import type { StreamConfig, WsolConfig } from '../config/schema.js';
 import { streamSchema } from '../config/schema.js';
 import { WsolError } from '../errors.js';
 import { childLogger } from '../log.js';
-import { parseSize } from '../pipeline/demo/demo-params.js';
+import { parseSize } from '../option-parsers.js';
 import { startDecodeJob } from '../pipeline/decode-job.js';
 import { LineWriter } from '../pipeline/line-writer.js';
 import { probeSource } from '../pipeline/probe.js';

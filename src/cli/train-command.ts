@@ -10,6 +10,7 @@ import { BACKEND_CHOICES, type BackendChoice, initBackend } from '../models/back
 import type { EpochRecord } from '../models/training/checkpoint.js';
 import { TRAIN_DEFAULTS, type TrainConfigInput } from '../models/training/config.js';
 import { trainModel } from '../models/training/trainer.js';
+import { listFlag, numberFlag } from '../option-parsers.js';
 import { formatDuration, Progress } from './progress.js';
 
 interface TrainFlags {
@@ -48,21 +49,6 @@ interface TrainFlags {
   backend: string;
   allowSoftwareGpu?: boolean;
   cacheMb?: string;
-}
-
-/** A number flag, or undefined when not given; a WsolError naming the flag when it is not a number. */
-export function numberFlag(text: string | undefined, flag: string, integer = false): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new WsolError('usage', `${flag} "${text}" is not a${integer ? ' whole' : ''} number.`, { hint: `Pass e.g. ${flag} ${integer ? '32' : '0.001'}.` });
-  }
-  return value;
-}
-
-function listFlag(text: string | undefined, flag: string): number[] | undefined {
-  if (text === undefined) return undefined;
-  return text.split(',').map((part) => numberFlag(part, flag, true)!);
 }
 
 export function parseBackend(text: string): BackendChoice {

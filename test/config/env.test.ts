@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { substituteString } from '../../src/config/env-substitution.js';
 import { parseConfigText } from '../../src/config/load.js';
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { thrownBy } from '../helpers/errors.js';
 
 describe('substituteString', () => {
   const env = { HOST: 'cam.local', EMPTY: '' };
@@ -54,13 +45,13 @@ describe('environment variables in config files', () => {
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.smoothing.enabled).toBe(false);
 
-    const quoted = configError(() => parseConfigText('version: 1\nserver:\n  port: "${PORT}"\n', 'q.yaml', { env: { PORT: '9001' } }));
+    const quoted = thrownBy(ConfigError, () => parseConfigText('version: 1\nserver:\n  port: "${PORT}"\n', 'q.yaml', { env: { PORT: '9001' } }));
     expect(quoted.message).toContain('q.yaml:3:9: server.port: expected an integer from 0 to 65535, received the string "9001"');
   });
 
   it('names a missing variable, its key and its line', () => {
     const text = 'version: 1\nserver:\n  host: 127.0.0.1\n  token: ${WSOL_TOKEN}\n';
-    const error = configError(() => parseConfigText(text, 'secret.yaml', { env: {} }));
+    const error = thrownBy(ConfigError, () => parseConfigText(text, 'secret.yaml', { env: {} }));
     expect(error.kind).toBe('config');
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatchObject({ file: 'secret.yaml', line: 4, col: 10, path: 'server.token' });
@@ -70,7 +61,7 @@ describe('environment variables in config files', () => {
 
   it('reports every missing variable, inside lists too', () => {
     const text = 'version: 1\nstreams:\n  - id: a\n    input: ${A_URL}\n  - id: b\n    input: ${B_URL}\n';
-    const error = configError(() => parseConfigText(text, 'two.yaml', { env: {} }));
+    const error = thrownBy(ConfigError, () => parseConfigText(text, 'two.yaml', { env: {} }));
     expect(error.problems.map((p) => [p.path, p.line])).toEqual([
       ['streams[0].input', 4],
       ['streams[1].input', 6],

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WsolError } from '../../src/errors.js';
 import { encodePng } from '../../src/models/data/image-codec.js';
 import { loadImage, openDataset } from '../../src/models/data/datasets/index.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wsol-loaders-layouts-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -17,16 +18,6 @@ function write(path: string, content: string | Uint8Array): void {
 
 const png = (w: number, h: number): Buffer => encodePng({ width: w, height: h, data: new Uint8Array(w * h * 3).fill(90) });
 const jpg = (w: number, h: number): Buffer => jpeg.encode({ width: w, height: h, data: Buffer.alloc(w * h * 4, 200) }, 90).data;
-
-function dataError(fn: () => unknown): WsolError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsolError);
-    return error as WsolError;
-  }
-  throw new Error('expected a WsolError');
-}
 
 /** A 3-image CUB release folder inside `dir`/CUB_200_2011, with per-file overrides. */
 function cub(name: string, files: Record<string, string> = {}): string {
@@ -74,20 +65,20 @@ describe('CUB-200-2011 layout', () => {
   });
 
   it('bad input: unknown class, malformed lines, missing files, missing split, unknown split', () => {
-    expect(dataError(() => openDataset(cub('unknown-class', { 'image_class_labels.txt': '1 1\n2 1\n3 9\n' }))).message).toMatch(
+    expect(thrownBy(WsolError, () => openDataset(cub('unknown-class', { 'image_class_labels.txt': '1 1\n2 1\n3 9\n' }))).message).toMatch(
       /image_class_labels\.txt:3: class 9 is not listed in classes\.txt/,
     );
-    expect(dataError(() => openDataset(cub('bad-box', { 'bounding_boxes.txt': '1 1 0 3 2\n2 0 1 five 2\n' }))).message).toMatch(/bounding_boxes\.txt:2: expected four non-negative numbers/);
-    expect(dataError(() => openDataset(cub('bad-image-line', { 'images.txt': '1 001.Albatross/a.jpg\n2\n' }))).message).toMatch(/images\.txt:2: expected "<image number> <relative path>"/);
-    expect(dataError(() => openDataset(cub('unknown-image', { 'train_test_split.txt': '1 1\n2 0\n3 1\n4 1\n' }))).message).toMatch(/train_test_split\.txt:4: image number "4" is not listed/);
-    expect(dataError(() => openDataset(cub('no-split', { 'train_test_split.txt': '1 1\n2 0\n' }))).message).toMatch(/"002\.Sparrow\/c\.png" is in no split/);
+    expect(thrownBy(WsolError, () => openDataset(cub('bad-box', { 'bounding_boxes.txt': '1 1 0 3 2\n2 0 1 five 2\n' }))).message).toMatch(/bounding_boxes\.txt:2: expected four non-negative numbers/);
+    expect(thrownBy(WsolError, () => openDataset(cub('bad-image-line', { 'images.txt': '1 001.Albatross/a.jpg\n2\n' }))).message).toMatch(/images\.txt:2: expected "<image number> <relative path>"/);
+    expect(thrownBy(WsolError, () => openDataset(cub('unknown-image', { 'train_test_split.txt': '1 1\n2 0\n3 1\n4 1\n' }))).message).toMatch(/train_test_split\.txt:4: image number "4" is not listed/);
+    expect(thrownBy(WsolError, () => openDataset(cub('no-split', { 'train_test_split.txt': '1 1\n2 0\n' }))).message).toMatch(/"002\.Sparrow\/c\.png" is in no split/);
     const dir = cub('missing-file');
     rmSync(join(dir, 'CUB_200_2011/train_test_split.txt'));
-    expect(dataError(() => openDataset(dir)).message).toMatch(/train_test_split\.txt is missing/);
+    expect(thrownBy(WsolError, () => openDataset(dir)).message).toMatch(/train_test_split\.txt is missing/);
     const onlyTrain = openDataset(cub('only-train', { 'train_test_split.txt': '1 1\n2 1\n3 1\n' }));
     expect(onlyTrain.splits).toEqual(['train']);
-    expect(dataError(() => onlyTrain.items('test')).message).toMatch(/Split "test" .* is empty/);
-    expect(dataError(() => onlyTrain.items('val')).message).toMatch(/train and test, not "val"/);
+    expect(thrownBy(WsolError, () => onlyTrain.items('test')).message).toMatch(/Split "test" .* is empty/);
+    expect(thrownBy(WsolError, () => onlyTrain.items('val')).message).toMatch(/train and test, not "val"/);
   });
 });
 
@@ -110,14 +101,14 @@ describe('image folder layout', () => {
     ]);
     expect(ds.items('train').every((i) => i.boxes === undefined)).toBe(true);
     expect(loadImage(ds.items('train')[2]!).width).toBe(4);
-    expect(dataError(() => ds.items('test')).message).toMatch(/only the split "train"/);
+    expect(thrownBy(WsolError, () => ds.items('test')).message).toMatch(/only the split "train"/);
   });
 
   it('an empty class folder is an error', () => {
     const root = join(tmp, 'folder-empty-class');
     write(join(root, 'a/1.png'), png(2, 2));
     mkdirSync(join(root, 'b'), { recursive: true });
-    expect(dataError(() => openDataset(root)).message).toMatch(/Class folder .*\/b holds no/);
+    expect(thrownBy(WsolError, () => openDataset(root)).message).toMatch(/Class folder .*\/b holds no/);
   });
 });
 
@@ -126,7 +117,7 @@ describe('layout detection', () => {
     const root = join(tmp, 'nothing');
     write(join(root, 'readme.txt'), 'hello');
     write(join(root, 'loose.png'), png(2, 2));
-    const e = dataError(() => openDataset(root));
+    const e = thrownBy(WsolError, () => openDataset(root));
     expect(e.message).toMatch(/none of the data set layouts/);
     expect(e.hint).toMatch(/metadata\/<split>\/image_ids\.txt/);
     expect(e.hint).toMatch(/images\.txt, image_class_labels\.txt, train_test_split\.txt/);
@@ -134,9 +125,9 @@ describe('layout detection', () => {
   });
 
   it('a missing path or a file is an error', () => {
-    expect(dataError(() => openDataset(join(tmp, 'does-not-exist'))).message).toMatch(/does not exist/);
+    expect(thrownBy(WsolError, () => openDataset(join(tmp, 'does-not-exist'))).message).toMatch(/does not exist/);
     const file = join(tmp, 'file.txt');
     write(file, 'x');
-    expect(dataError(() => openDataset(file)).message).toMatch(/is a file/);
+    expect(thrownBy(WsolError, () => openDataset(file)).message).toMatch(/is a file/);
   });
 });

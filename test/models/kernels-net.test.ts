@@ -7,20 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/models/backend.js';
+import { seededRandom } from '../helpers/random.js';
 
 const SIZE = 20;
 const CLASSES = 5;
 const BATCH = 4;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function smallNet(): tf.Sequential {
   const m = tf.sequential();
@@ -43,7 +34,7 @@ function smallNet(): tf.Sequential {
 /** The same weights and data on whichever backend is active. */
 function setup(seed: number): { model: tf.Sequential; x: tf.Tensor4D; y: tf.Tensor2D } {
   const model = smallNet();
-  const next = rng(seed);
+  const next = seededRandom(seed);
   model.setWeights(model.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => (next() * 2 - 1) * 0.5), w.shape)));
   const x = tf.tensor4d(Float32Array.from({ length: BATCH * SIZE * SIZE * 3 }, () => next() * 2 - 1), [BATCH, SIZE, SIZE, 3]);
   const y = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), CLASSES) as tf.Tensor2D;

@@ -7,19 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/models/backend.js';
 import { GRADIENT_CHUNK_FLAG } from '../../src/models/kernels/conv-layout.js';
+import { seededRandom } from '../helpers/random.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomData(next: () => number, shape: number[]): Float32Array {
   return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 1);
@@ -69,7 +59,7 @@ function outSize(inSize: number, k: number, s: number, pad: 'same' | 'valid' | [
 
 /** Random conv geometries: batch 1-3, sizes 1-13, kernels 1-4 (rectangular), strides 1-2, all paddings. */
 function randomConvCases(seed: number, count: number): ConvCase[] {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   const cases: ConvCase[] = [];
   while (cases.length < count) {
@@ -106,7 +96,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
   const cases = randomConvCases(11, 24);
 
   it.each(cases)('filter gradient matches cpu: $label', async (c) => {
-    const next = rng(c.xShape.join('').length * 7 + c.dyShape[3]);
+    const next = seededRandom(c.xShape.join('').length * 7 + c.dyShape[3]);
     const x = randomData(next, c.xShape);
     const dy = randomData(next, c.dyShape);
     await expectSameOnBothBackends(c.label, () =>
@@ -119,7 +109,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
   });
 
   it.each(cases)('input gradient matches cpu: $label', async (c) => {
-    const next = rng(c.filterShape.join('').length * 13 + c.dyShape[1]);
+    const next = seededRandom(c.filterShape.join('').length * 13 + c.dyShape[1]);
     const filter = randomData(next, c.filterShape);
     const dy = randomData(next, c.dyShape);
     await expectSameOnBothBackends(c.label, () =>
@@ -129,7 +119,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
 
   it('tf.grads of conv2d (both kernels through the gradient path) match cpu', async () => {
     for (const c of randomConvCases(5, 6)) {
-      const next = rng(3);
+      const next = seededRandom(3);
       const x = randomData(next, c.xShape);
       const w = randomData(next, c.filterShape);
       const dy = randomData(next, c.dyShape);
@@ -142,7 +132,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
   });
 
   it('supports NCHW data (transposed around the NHWC kernel)', async () => {
-    const next = rng(21);
+    const next = seededRandom(21);
     const xShape: [number, number, number, number] = [2, 3, 7, 6];
     const filterShape: [number, number, number, number] = [3, 3, 3, 4];
     const dyShape: [number, number, number, number] = [2, 4, 4, 3];
@@ -160,7 +150,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
 
   // Stride 1 takes the conv route for the input gradient, stride 2 the matmul + col2im route.
   it.each([1, 2])('handles a large channel count and batch at stride %i', async (stride) => {
-    const next = rng(99 + stride);
+    const next = seededRandom(99 + stride);
     const xShape: [number, number, number, number] = [4, 12, 12, 40];
     const filterShape: [number, number, number, number] = [3, 3, 40, 24];
     const x = randomData(next, xShape);
@@ -181,7 +171,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
     });
 
     it.each([1, 2])('filter and input gradients match cpu at stride %i', async (stride) => {
-      const next = rng(64 + stride);
+      const next = seededRandom(64 + stride);
       // 3 images x 10 output rows x 10 columns x 5x5x7 receptive-field values: 52500 floats, so
       // chunks of 11 output rows.
       const xShape: [number, number, number, number] = [3, 10 * stride, 10 * stride, 7];
@@ -196,7 +186,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm', () => {
   });
 
   it('takes the matmul route at stride 1 when an explicit padding is wider than the kernel', async () => {
-    const next = rng(42);
+    const next = seededRandom(42);
     const dyShape: [number, number, number, number] = [2, 11, 8, 3];
     const filterShape: [number, number, number, number] = [2, 3, 4, 3];
     const pad: Pad = [[0, 0], [3, 1], [0, 2], [0, 0]];
@@ -216,7 +206,7 @@ describe('depthwise conv gradients on wasm', () => {
     { x: [1, 5, 5, 1], k: 1, mult: 2, s: 2, pad: 'same' },
   ];
   it.each(geometries)('input and filter gradients match cpu: x $x k$k mult$mult s$s $pad', async (g) => {
-    const next = rng(g.x[1] * 31 + g.k);
+    const next = seededRandom(g.x[1] * 31 + g.k);
     const filterShape: [number, number, number, number] = [g.k, g.k, g.x[3], g.mult];
     const x = randomData(next, g.x);
     const w = randomData(next, filterShape);
@@ -243,7 +233,7 @@ describe('UnsortedSegmentSum on wasm (the gradient of gather)', () => {
   });
 
   it('gives tf.gather a gradient', async () => {
-    const next = rng(5);
+    const next = seededRandom(5);
     const table = randomData(next, [6, 4]);
     await expectSameOnBothBackends('gather grad', () =>
       tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d([5, 0, 5, 2], 'int32')))))(tf.tensor2d(table, [6, 4])),
@@ -253,7 +243,7 @@ describe('UnsortedSegmentSum on wasm (the gradient of gather)', () => {
 
 describe('FusedBatchNorm gradient (registered for all backends)', () => {
   it('equals the gradient of the same normalisation written with elementwise ops', async () => {
-    const next = rng(8);
+    const next = seededRandom(8);
     const shape: [number, number, number, number] = [3, 5, 4, 6];
     const x = randomData(next, shape);
     const scale = randomData(next, [6]);
@@ -282,7 +272,7 @@ describe('FusedBatchNorm gradient (registered for all backends)', () => {
   // (tf.batchNorm without a scale cannot be differentiated in TF.js 4.22 at all: the engine tries to
   // save the missing input for the backward pass. Layers must keep scale: true.)
   it('gives the input gradient alone through frozen statistics (as Grad-CAM and DGL take it)', async () => {
-    const next = rng(9);
+    const next = seededRandom(9);
     const shape: [number, number, number, number] = [2, 3, 3, 4];
     const x = randomData(next, shape);
     const weights = randomData(next, shape);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsolError } from '../../src/errors.js';
 import { resolveDemoClip, resolveDemoInput } from '../../src/pipeline/demo/demo-input.js';
 import { DEMO_DEFAULTS, demoParamsHash, parseDemoSpec } from '../../src/pipeline/demo/demo-params.js';
+import { thrownBy } from '../helpers/errors.js';
 
 let root: string;
 beforeAll(() => {
@@ -13,16 +14,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
-
-function thrown(fn: () => unknown): WsolError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WsolError);
-    return error as WsolError;
-  }
-  throw new Error('expected a WsolError');
-}
 
 describe('demo: spec', () => {
   it('parses defaults and parameters', () => {
@@ -34,15 +25,15 @@ describe('demo: spec', () => {
   });
 
   it('rejects bad parameters, saying what was wrong and what to write', () => {
-    const unknown = thrown(() => parseDemoSpec('demo:?speed=3'));
+    const unknown = thrownBy(WsolError, () => parseDemoSpec('demo:?speed=3'));
     expect(unknown.message).toContain('Unknown demo: parameter "speed"');
     expect(unknown.hint).toContain('seed, frames, size and fps');
-    expect(thrown(() => parseDemoSpec('demo:?frames=0')).message).toMatch(/demo: frames must be an integer from 1/);
-    expect(thrown(() => parseDemoSpec('demo:?frames=ten')).message).toMatch(/demo: frames must be a whole number, got "ten"/);
-    expect(thrown(() => parseDemoSpec('demo:?size=abc')).message).toMatch(/demo: size must look like WIDTHxHEIGHT/);
-    expect(thrown(() => parseDemoSpec('demo:?size=321x240')).message).toMatch(/even/);
-    expect(thrown(() => parseDemoSpec('demo:?seed=-1')).message).toMatch(/whole number/);
-    expect(thrown(() => parseDemoSpec('demo:clip')).hint).toContain('demo:?seed=3');
+    expect(thrownBy(WsolError, () => parseDemoSpec('demo:?frames=0')).message).toMatch(/demo: frames must be an integer from 1/);
+    expect(thrownBy(WsolError, () => parseDemoSpec('demo:?frames=ten')).message).toMatch(/demo: frames must be a whole number, got "ten"/);
+    expect(thrownBy(WsolError, () => parseDemoSpec('demo:?size=abc')).message).toMatch(/demo: size must look like WIDTHxHEIGHT/);
+    expect(thrownBy(WsolError, () => parseDemoSpec('demo:?size=321x240')).message).toMatch(/even/);
+    expect(thrownBy(WsolError, () => parseDemoSpec('demo:?seed=-1')).message).toMatch(/whole number/);
+    expect(thrownBy(WsolError, () => parseDemoSpec('demo:clip')).hint).toContain('demo:?seed=3');
   });
 });
 

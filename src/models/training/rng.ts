@@ -4,15 +4,9 @@
  * Each epoch gets its own stream derived from (seed, epoch), so resuming at an epoch boundary needs
  * only the seed and the epoch.
  */
-import { hashSeed } from '../data/scene/rng.js';
+import { hashSeed, Mulberry32 } from '../data/scene/rng.js';
 
-export class TrainingRng {
-  private s: number;
-
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-
+export class TrainingRng extends Mulberry32 {
   /** The stream of one epoch (independent of how many numbers earlier epochs drew). */
   static forEpoch(seed: number, epoch: number): TrainingRng {
     return new TrainingRng(hashSeed('wsol-train', seed, 'epoch', epoch));
@@ -24,20 +18,6 @@ export class TrainingRng {
 
   set state(value: number) {
     this.s = value >>> 0;
-  }
-
-  /** Uniform in [0, 1) (mulberry32). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Uniform in [lo, hi). */
-  range(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
   }
 
   /** Integer uniform in [0, n). */

@@ -18,6 +18,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WsolError } from '../../errors.js';
 import { encodePng } from '../../models/data/image-codec.js';
+import { hasLibx264 } from '../ffmpeg-capabilities.js';
 import { resolveFfmpeg, spawnFfmpeg, type FfmpegBinary } from '../ffmpeg.js';
 import { DEMO_GENERATOR_VERSION, type DemoParams } from './demo-params.js';
 import { DemoScene, type GroundTruthBox } from './demo-scene.js';
@@ -49,28 +50,6 @@ export interface DemoClipOptions {
 
 export function demoClipFiles(dir: string): DemoClipFiles {
   return { dir, video: join(dir, 'demo.mp4'), gt: join(dir, 'gt', 'gt.txt'), classes: join(dir, 'gt', 'classes.txt'), seqinfo: join(dir, 'seqinfo.ini') };
-}
-
-const encoderCache = new Map<string, Promise<boolean>>();
-
-/** Whether this ffmpeg can encode with libx264 (asked once per binary). */
-export function hasLibx264(binary: FfmpegBinary): Promise<boolean> {
-  let found = encoderCache.get(binary.path);
-  if (!found) {
-    found = (async () => {
-      const owned = spawnFfmpeg(binary, ['-encoders']);
-      const chunks: Buffer[] = [];
-      owned.child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const closed = new Promise<void>((resolve) => owned.child.once('close', () => resolve()));
-      const timer = setTimeout(() => void owned.stop(), 10_000);
-      await owned.exited;
-      await closed;
-      clearTimeout(timer);
-      return /^\s*V\S*\s+libx264\s/m.test(Buffer.concat(chunks).toString('utf8'));
-    })();
-    encoderCache.set(binary.path, found);
-  }
-  return found;
 }
 
 function encoderArgs(params: DemoParams, codec: 'libx264' | 'mpeg4', output: string): string[] {

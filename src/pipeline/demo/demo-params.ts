@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { WsolError } from '../../errors.js';
+import { parseSize, parseWholeNumber } from '../../option-parsers.js';
 
 /** Bump when the rendering changes, so cached clips are regenerated. */
 export const DEMO_GENERATOR_VERSION = 1;
@@ -19,23 +20,6 @@ export interface DemoParams {
 export const DEMO_DEFAULTS: DemoParams = { seed: 1, frames: 300, width: 320, height: 240, fps: 25 };
 
 const LIMITS = { seed: [0, 2 ** 31 - 1], frames: [1, 100_000], side: [32, 3840], fps: [1, 240] } as const;
-
-/** Parses "WxH" (e.g. 320x240). `what` names the option in errors ("--size", "demo: size"). */
-export function parseSize(text: string, what = '--size'): { width: number; height: number } {
-  const match = /^\s*(\d+)\s*[xX]\s*(\d+)\s*$/.exec(text);
-  if (!match) {
-    throw new WsolError('usage', `${what} must look like WIDTHxHEIGHT (e.g. 320x240), got "${text}".`, { hint: `Pass e.g. ${what === '--size' ? '--size 320x240' : 'size=320x240'}.` });
-  }
-  return { width: Number(match[1]), height: Number(match[2]) };
-}
-
-/** Parses a whole number option; `what` names it in errors. */
-export function parseWholeNumber(text: string, what: string): number {
-  if (!/^\s*\d+\s*$/.test(text)) {
-    throw new WsolError('usage', `${what} must be a whole number, got "${text}".`, { hint: `Pass e.g. ${what} 3.` });
-  }
-  return Number(text);
-}
 
 function checkRange(value: number, [min, max]: readonly [number, number], what: string): void {
   if (!Number.isInteger(value) || value < min || value > max) {

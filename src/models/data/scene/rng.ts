@@ -1,6 +1,7 @@
 /**
  * Seeded pseudo-random numbers for the generators. Everything the synthetic data and the demo
- * clip draw comes from here, so the same seed gives the same bytes on every machine.
+ * clip draw comes from here, so the same seed gives the same bytes on every machine. The training
+ * loop's TrainingRng (src/models/training/rng.ts) builds on the same core.
  */
 
 /** 32-bit FNV-1a over the parts, used to derive independent seeds (per image, per split...). */
@@ -18,18 +19,22 @@ export function hashSeed(...parts: (string | number)[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: tiny, fast, good enough for graphics; state is one 32-bit integer. */
-export class Rng {
-  private state: number;
+/**
+ * mulberry32: tiny, fast, good enough for graphics and shuffles; its whole state is one 32-bit
+ * integer. The one generator core of the project: Rng (scene drawing) and TrainingRng (shuffles,
+ * augmentation) build on it, so both draw the same stream for the same state.
+ */
+export class Mulberry32 {
+  protected s: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.s = seed >>> 0;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -39,7 +44,10 @@ export class Rng {
   range(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();
   }
+}
 
+/** The scene generators' random numbers. */
+export class Rng extends Mulberry32 {
   /** Integer uniform in [lo, hi] (both inclusive). */
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
@@ -61,7 +69,7 @@ export class Rng {
 
   /** A new generator whose stream does not overlap this one's in practice. */
   fork(label: string | number): Rng {
-    return new Rng(hashSeed(this.state, label));
+    return new Rng(hashSeed(this.s, label));
   }
 
   /** Fisher-Yates shuffle in place. */
