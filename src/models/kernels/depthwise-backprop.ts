@@ -31,6 +31,13 @@ function forEachTap(info: ConvInfo, visit: (xOffset: number, dyOffset: number, t
   }
 }
 
+/** Channels, channel multiplier and the size of one filter tap (channels * multiplier) of a depthwise conv. */
+function depthwiseLayout(info: ConvInfo): { channels: number; multiplier: number; tapSize: number } {
+  const channels = info.inChannels;
+  const multiplier = info.outChannels / channels;
+  return { channels, multiplier, tapSize: channels * multiplier };
+}
+
 export const depthwiseBackpropFilterWasm: tf.KernelConfig = {
   kernelName: 'DepthwiseConv2dNativeBackpropFilter',
   backendName: 'wasm',
@@ -40,9 +47,7 @@ export const depthwiseBackpropFilterWasm: tf.KernelConfig = {
     const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
     requireFloat32('DepthwiseConv2dNativeBackpropFilter', x, dy);
     const info = convInfoNHWC(shape4(x.shape), a.filterShape, a, true);
-    const channels = info.inChannels;
-    const multiplier = info.outChannels / channels;
-    const tapSize = channels * multiplier;
+    const { channels, multiplier, tapSize } = depthwiseLayout(info);
     // Accumulate in float64: each entry sums N*OH*OW products.
     const acc = new Float64Array(info.filterHeight * info.filterWidth * tapSize);
     const xv = floatView(backend, x);
@@ -70,9 +75,7 @@ export const depthwiseBackpropInputWasm: tf.KernelConfig = {
     const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
     requireFloat32('DepthwiseConv2dNativeBackpropInput', dy, filter);
     const info = convInfoNHWC(shape4(a.inputShape), shape4(filter.shape), a, true);
-    const channels = info.inChannels;
-    const multiplier = info.outChannels / channels;
-    const tapSize = channels * multiplier;
+    const { channels, multiplier, tapSize } = depthwiseLayout(info);
     const dx = backend.makeOutput([...a.inputShape], 'float32');
     const dxv = floatView(backend, dx);
     const dyv = floatView(backend, dy);
