@@ -5,6 +5,7 @@
  * finished epoch.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { WsolError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice, initBackend } from '../models/backend.js';
 import type { EpochRecord } from '../models/training/checkpoint.js';
@@ -42,6 +43,7 @@ interface TrainFlags {
   trainSplit?: string;
   limit?: string;
   methodOptions?: string;
+  init?: string;
   resume?: boolean;
   force?: boolean;
   skipBad?: boolean;
@@ -100,6 +102,7 @@ export function trainInput(f: TrainFlags): TrainConfigInput {
   set('trainSplit', f.trainSplit);
   set('limit', numberFlag(f.limit, '--limit', true));
   set('methodOptions', methodOptions(f.methodOptions));
+  set('init', f.init === undefined ? undefined : resolve(f.init));
   return input;
 }
 
@@ -153,6 +156,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--train-split <name>', 'training split (default train)')
     .option('--limit <n>', 'use only the first n training images (quick runs)')
     .option('--method-options <json>', 'method switches as a JSON object (ICL / SPA2Net components)')
+    .option('--init <dir>', 'start from the weights of this model folder (layers matched by name and shape), e.g. a cam model to seed icl or spa2net')
     .option('--resume', 'continue the unfinished run in --out from its last epoch (its saved settings are used)')
     .option('--force', 'overwrite a model or checkpoint already in --out')
     .option('--skip-bad', 'skip unreadable images (they are counted) instead of stopping')

@@ -43,6 +43,8 @@ export interface TrainConfig {
   limit?: number;
   /** Method-specific switches, passed to the network as NetworkSpec.options (ICL/SPA2Net components). */
   methodOptions?: Record<string, unknown>;
+  /** Model folder whose same-name, same-shape layers seed the new network (warm start). */
+  init?: string;
 }
 
 /** What the user passed (undefined = not given). */
@@ -74,6 +76,7 @@ export interface TrainConfigInput {
   valImages?: number;
   limit?: number;
   methodOptions?: Record<string, unknown>;
+  init?: string;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -146,6 +149,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
     valImages: input.valImages ?? TRAIN_DEFAULTS.valImages,
     ...(input.limit !== undefined ? { limit: input.limit } : {}),
     ...(input.methodOptions !== undefined ? { methodOptions: input.methodOptions } : {}),
+    ...(input.init !== undefined ? { init: input.init } : {}),
   };
   checkInt('--epochs', config.epochs, 1, 10_000);
   checkInt('--batch', config.batch, 2, 4096);
@@ -173,7 +177,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
 /** Keys a resumed run must not change (they decide the numbers the run produces). */
 const FIXED_ON_RESUME: (keyof TrainConfigInput)[] = [
   'method', 'trainSplit', 'batch', 'lr', 'seed', 'size', 'backbone', 'widths', 'convsPerStage', 'strides', 'headWidth', 'optimizer', 'weightDecay', 'momentum',
-  'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'jitter', 'limit', 'methodOptions',
+  'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'jitter', 'limit', 'methodOptions', 'init',
 ];
 
 function savedValue(saved: TrainConfig, key: keyof TrainConfigInput): unknown {

@@ -17,6 +17,7 @@ import { getMethod } from '../methods/registry.js';
 import { IMAGENET_NORMALIZATION, type Normalization } from '../preprocess.js';
 import { batchesPerEpoch, epochBatches } from './batches.js';
 import { type EpochRecord, loadCheckpoint, saveCheckpoint, type TrainerState, TRAINER_STATE_VERSION, checkpointDir } from './checkpoint.js';
+import { initWeightsFrom } from './init-weights.js';
 import { resolveTrainConfig, resumeConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { datasetFlipDefault } from './dataset-hints.js';
 import { imageLevelLabels, loadTrainingImages } from './image-store.js';
@@ -137,6 +138,15 @@ async function startRun(options: TrainRunOptions, dataset: WsolDataset): Promise
   if (input.flip === undefined) options.hooks?.onMessage?.(`Horizontal flip ${config.augment.flip ? 'on' : 'off'} (${flip.reason}; --flip/--no-flip to override).`);
   const spec = networkSpec(config, dataset.classes.length);
   const net = getMethod(config.method).buildNetwork(spec);
+  if (config.init !== undefined) {
+    try {
+      const report = await initWeightsFrom(config.init, net.model);
+      options.hooks?.onMessage?.(`Initialised ${report.copied.length} layers from ${config.init}${report.fresh.length > 0 ? `; new: ${report.fresh.join(', ')}` : ''}.`);
+    } catch (error) {
+      net.model.dispose();
+      throw error;
+    }
+  }
   const optimizer = new GroupedOptimizer(config.optimizer, net.paramGroups);
   return { net, optimizer, config, spec, normalization: IMAGENET_NORMALIZATION, epochsDone: 0, globalStep: 0, history: [] };
 }
