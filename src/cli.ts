@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerConfigCommand } from './cli/config-command.js';
 import { registerDatasetCommand } from './cli/dataset-command.js';
 import { registerEvalCommand } from './cli/eval-command.js';
+import { registerEvalTracksCommand } from './cli/eval-tracks-command.js';
 import { registerRunCommand } from './cli/run-command.js';
 import { registerTrainCommand } from './cli/train-command.js';
 import { reportFatal } from './cli/report-error.js';
@@ -17,18 +18,20 @@ export function buildProgram(): Command {
     .name('wsol')
     .description('Streaming video localization with weakly supervised object localization (WSOL) models.')
     .option('--debug', 'print stack traces and ffmpeg details on errors')
-    .showHelpAfterError('(run `wsol --help` for usage)');
+    .showHelpAfterError('(run `wsol --help` for usage)')
+    // Before the subcommands are added, so they inherit it (usage errors then exit with code 2 via reportFatal).
+    .exitOverride();
   registerRunCommand(program);
   registerConfigCommand(program);
   registerDatasetCommand(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
+  registerEvalTracksCommand(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,9 +1,11 @@
 /**
- * Builds the ffmpeg command that decodes a source to rgb24 frames at the model size. Exposed so a
+ * Builds the ffmpeg command that decodes a source to rgb24 frames at the model size (plus, when
+ * asked, display pictures and preview JPEGs on extra pipes, see extra-outputs.ts). Exposed so a
  * benchmark can run the very same command writing to /dev/null.
  */
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg.js';
 import { ffmpegCapabilities, passthroughSyncArgs, type FfmpegCapabilities } from './ffmpeg-capabilities.js';
+import { extraOutputsFor, hasExtraOutputs, multiOutputArgs, type ExtraOutputs } from './extra-outputs.js';
 import { buildVideoFilter } from './geometry.js';
 import { resolveInput, type InputSpec } from './input-spec.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type SourceOptions } from './source-options.js';
@@ -16,6 +18,8 @@ export interface PreparedSource {
   live: boolean;
   /** Arguments after spawnFfmpeg's own `-hide_banner -nostdin`. */
   args: string[];
+  /** The child fds of the display and preview outputs, if any. */
+  outputs: ExtraOutputs;
   connectTimeoutMs: number;
 }
 
@@ -57,15 +61,20 @@ export function inputArgs(
   return args;
 }
 
-export function decodeArgs(input: InputSpec, caps: FfmpegCapabilities, options: SourceOptions): string[] {
+export function decodeArgs(input: InputSpec, caps: FfmpegCapabilities, options: SourceOptions, outputs: ExtraOutputs = extraOutputsFor(options)): string[] {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  return [
+  const head = [
     '-nostats',
     '-loglevel',
     'info', // showinfo reports frames at info level
     ...inputArgs(input, caps, { ...options, connectTimeoutMs }),
     '-i',
     input.target,
+  ];
+  if (hasExtraOutputs(outputs)) return [...head, ...multiOutputArgs(options, caps, outputs)];
+  // The single-output command (kept exactly as it has always been).
+  return [
+    ...head,
     '-map',
     '0:v:0',
     '-an',
@@ -84,7 +93,8 @@ export function decodeArgs(input: InputSpec, caps: FfmpegCapabilities, options: 
 
 /** Resolves binary, capabilities and input (fs checks, demo clip) and builds the decode command. */
 export async function prepareSource(options: SourceOptions): Promise<PreparedSource> {
-  // Input checks first: a bad path fails before any ffmpeg is started.
+  // Option and input checks first: a bad path fails before any ffmpeg is started.
+  const outputs = extraOutputsFor(options);
   const input = await resolveInput(options.input);
   const binary = resolveFfmpeg(options.ffmpegPath);
   const caps = await ffmpegCapabilities(binary);
@@ -94,16 +104,17 @@ export async function prepareSource(options: SourceOptions): Promise<PreparedSou
     caps,
     input,
     live: options.live ?? input.live,
-    args: decodeArgs(input, caps, options),
+    args: decodeArgs(input, caps, options, outputs),
+    outputs,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
 }
 
 export interface DecodeCommand {
   ffmpegPath: string;
-  /** The full argument list openSource runs (output: rawvideo on stdout). */
+  /** The full argument list openSource runs (output: rawvideo on stdout, extra outputs on fds 3, 4). */
   args: string[];
-  /** The same command writing the frames to /dev/null instead of a pipe (for benchmarks). */
+  /** The same command writing every output to /dev/null instead of a pipe (for benchmarks). */
   argsToDevNull: string[];
 }
 
@@ -111,5 +122,7 @@ export interface DecodeCommand {
 export async function describeDecodeCommand(options: SourceOptions): Promise<DecodeCommand> {
   const prepared = await prepareSource(options);
   const args = ['-hide_banner', '-nostdin', ...prepared.args];
-  return { ffmpegPath: prepared.binary.path, args, argsToDevNull: ['-y', ...args.slice(0, -1), '/dev/null'] };
+  const inputAt = args.indexOf('-i') + 1;
+  const toDevNull = args.map((arg, i) => (i > inputAt && /^pipe:\d+$/.test(arg) ? '/dev/null' : arg));
+  return { ffmpegPath: prepared.binary.path, args, argsToDevNull: ['-y', ...toDevNull] };
 }

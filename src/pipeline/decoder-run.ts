@@ -1,17 +1,29 @@
 /**
  * One ffmpeg decode process: rawvideo frames from stdout, each paired with the pts and source size
  * that the `showinfo` filter printed for it on stderr (parsed here as it arrives, since the shared
- * ring buffer only keeps a tail). Frames are delivered in order; the run ends exactly once.
+ * ring buffer only keeps a tail), and, when asked, with its display picture and preview JPEG from
+ * extra pipes (extra-outputs.ts). Frames are delivered in order; the run ends exactly once.
  *
- * Pairing: showinfo logs a frame before ffmpeg writes it to stdout, so the n-th showinfo line belongs
- * to the n-th frame; a frame whose line has not been read yet waits for it.
+ * Pairing: showinfo logs a frame before ffmpeg writes it out, and every output carries the same
+ * frames in the same order, so the n-th showinfo line and the n-th part of each pipe belong to the
+ * n-th frame; a frame is delivered only once all its parts have been read.
+ *
+ * Flow control with several pipes: all pipes pause and resume together. While the consumer has
+ * credit every pipe is read, so ffmpeg (which writes its outputs in turn) never waits on a pipe we
+ * are not reading while a frame we could deliver is missing a part; while it has none, every pipe
+ * is paused and holds only what was already on its way (a read or two, as for stdout alone).
  */
+import type { Readable } from 'node:stream';
 import { childLogger } from '../log.js';
 import { spawnFfmpeg, type FfmpegBinary, type OwnedProcess } from './ffmpeg.js';
 import { cleanTail } from './ffmpeg-errors.js';
 import { isInputOpenedLine, isShowinfoLine, LineSplitter, parseShowinfoFrame, parseShowinfoTimeBase } from './ffmpeg-log.js';
+import { extraPipeCount, type ExtraOutputs } from './extra-outputs.js';
 import type { SourceStats } from './flow-control.js';
-import { FrameChunker } from './frame-reader.js';
+import { FrameChunker, PpmSplitter } from './frame-reader.js';
+import { JpegSplitter } from './jpeg-splitter.js';
+import { OutputPipe } from './output-pipe.js';
+import type { DisplayPicture, PreviewPicture } from './types.js';
 
 export interface DecodedFrame {
   pixels: Uint8Array;
@@ -20,6 +32,10 @@ export interface DecodedFrame {
   /** Decoded picture size (after auto-rotation) before scaling. */
   sourceWidth: number;
   sourceHeight: number;
+  /** With an extra display output: the same frame at the display size. */
+  display?: DisplayPicture;
+  /** With an extra preview output: the same frame as a JPEG. */
+  preview?: PreviewPicture;
 }
 
 export type DecoderOutcome = 'finished' | 'failed' | 'stopped' | 'open-timeout' | 'stalled';
@@ -35,6 +51,8 @@ export interface DecoderRunEnd {
   stderrTail: string;
   /** Bytes at the end of stdout that did not make a whole frame. */
   leftoverBytes: number;
+  /** Frames that were left with only some of their parts (a run cut short); 0 for a clean end. */
+  incompleteFrames: number;
 }
 
 export interface DecoderRunOptions {
@@ -43,6 +61,8 @@ export interface DecoderRunOptions {
   /** Output frame size (rgb24). */
   width: number;
   height: number;
+  /** Extra outputs the command writes (display, preview) and their fds. */
+  outputs?: ExtraOutputs;
   onFrame(frame: DecodedFrame): void;
   onEnd(end: DecoderRunEnd): void;
   /** Flow control: while it returns false, frames are held and stdout is paused (call `wake()` later). */
@@ -69,6 +89,8 @@ interface FrameMeta {
 }
 
 const TAIL_LINES = 40;
+/** swscale's notice about the yuvj pixel format mjpeg needs; noise, not a problem worth quoting. */
+const NOISE_LINE = /deprecated pixel format used/;
 
 /** Timestamps in ms, rounded to whole microseconds (so 49 * 0.04 s is 1960 ms, not 1960.0000000000002). */
 function roundMicros(ms: number): number {
@@ -77,12 +99,11 @@ function roundMicros(ms: number): number {
 const log = childLogger('decoder');
 
 export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
-  const owned = spawnFfmpeg(options.binary, options.args);
+  const outputs = options.outputs ?? {};
+  const extraPipes = extraPipeCount(outputs);
+  const owned = spawnFfmpeg(options.binary, options.args, extraPipes > 0 ? { extraOutputs: extraPipes } : {});
   const { child } = owned;
-  const stdout = child.stdout!;
   const stats = options.stats;
-  const chunker = new FrameChunker(options.width * options.height * 3);
-  const held: Uint8Array[] = [];
   const metas: FrameMeta[] = [];
   const tail: string[] = [];
   const lines = new LineSplitter();
@@ -107,6 +128,11 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
     stallTimer = setTimeout(() => void stop('stalled'), options.stallTimeoutMs);
   };
 
+  const remember = (line: string) => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+  };
+
   const onLine = (line: string) => {
     if (isShowinfoLine(line)) {
       const frame = parseShowinfoFrame(line);
@@ -121,8 +147,8 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
       }
       return;
     }
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
+    if (NOISE_LINE.test(line)) return;
+    remember(line);
     if (!opened && isInputOpenedLine(line)) {
       opened = true;
       clearTimeout(openTimer);
@@ -132,17 +158,28 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
 
   child.stderr?.on('data', (text: string) => lines.push(text, onLine));
 
-  stdout.on('data', (chunk: Buffer) => {
-    chunker.push(chunk, (pixels) => {
-      held.push(pixels);
+  const handlers = {
+    onRead: (pipe: OutputPipe<unknown>, newParts: number) => {
       if (stats) {
-        stats.framesDecoded++;
-        if (held.length > stats.peakHeldFrames) stats.peakHeldFrames = held.length;
+        if (pipe === model) stats.framesDecoded += newParts;
+        if (pipe.parts.length > stats.peakHeldFrames) stats.peakHeldFrames = pipe.parts.length;
       }
-    });
-    armStallTimer();
-    drain();
-  });
+      armStallTimer();
+      drain();
+    },
+    onBroken: (pipe: OutputPipe<unknown>, error: Error) => {
+      // Our own reading failed, not ffmpeg: say so in the tail and end the run as failed.
+      remember(`wsol: could not read the ${pipe.name} output: ${error.message}`);
+      pipe.stream.destroy();
+      void owned.stop();
+    },
+  };
+  const extraStream = (fd: number) => child.stdio[fd] as Readable;
+  const model = new OutputPipe<Uint8Array>('model', child.stdout!, new FrameChunker(options.width * options.height * 3), handlers);
+  const display = outputs.display && new OutputPipe<DisplayPicture>('display', extraStream(outputs.display.fd), new PpmSplitter(), handlers);
+  const preview = outputs.preview && new OutputPipe<PreviewPicture>('preview', extraStream(outputs.preview.fd), new JpegSplitter(), handlers);
+  const pipes: OutputPipe<unknown>[] = [model, ...(display ? [display] : []), ...(preview ? [preview] : [])];
+  const frameReady = () => pipes.every((pipe) => pipe.parts.length > 0);
 
   let draining = false;
   function drain(): void {
@@ -158,26 +195,36 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
   }
 
   function drainHeld(): void {
-    while (held.length > 0 && !stopReason) {
+    while (frameReady() && !stopReason) {
       if (metas.length === 0 && !closed) break; // its showinfo line is still in flight
       if (options.canEmit && !options.canEmit()) break;
-      const pixels = held.shift()!;
+      const pixels = model.parts.shift()!;
       const meta = metas.shift() ?? estimateMeta();
+      const frame: DecodedFrame = { pixels, ptsMs: meta.ptsMs, sourceWidth: meta.width, sourceHeight: meta.height };
+      if (display) frame.display = display.parts.shift()!;
+      if (preview) frame.preview = preview.parts.shift()!;
       delivered++;
-      options.onFrame({ pixels, ptsMs: meta.ptsMs, sourceWidth: meta.width, sourceHeight: meta.height });
+      options.onFrame(frame);
     }
     if (stopReason) return;
-    // Read on only while the consumer has credit left. The stream's own state is checked, not a
-    // flag: Node resumes a child's stdout by itself when the child exits (flushStdio), so one more
-    // read can arrive while we think it is paused; it is paused again right here.
+    applyFlowControl();
+    if (closed && !frameReady()) finish();
+  }
+
+  /**
+   * Read on only while the consumer has credit left. The stream's own state is checked, not a flag:
+   * Node resumes a child's pipes by itself when the child exits (flushStdio), so one more read can
+   * arrive while we think they are paused; they are paused again right here.
+   */
+  function applyFlowControl(): void {
     const blocked = options.canEmit !== undefined && !options.canEmit();
-    if (blocked && stdout.readableFlowing !== false && !closed) {
-      stdout.pause();
-      if (stats) stats.stdoutPauses++;
-    } else if (!blocked && stdout.readableFlowing === false) {
-      stdout.resume();
+    for (const pipe of pipes) {
+      if (blocked && !closed) {
+        if (pipe.pause() && pipe === model && stats) stats.stdoutPauses++;
+      } else if (!blocked) {
+        pipe.resume();
+      }
     }
-    if (closed && held.length === 0) finish();
   }
 
   /** Only if ffmpeg's log and output disagree (should not happen): continue the time line. */
@@ -194,6 +241,9 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
     clearTimeout(openTimer);
     clearTimeout(stallTimer);
     const outcome = stopReason ?? (exit.code === 0 ? 'finished' : 'failed');
+    const incompleteFrames = Math.max(...pipes.map((pipe) => pipe.parts.length));
+    if (incompleteFrames > 0) log.warn({ incompleteFrames }, 'frames with missing parts at the end of a decoder run were dropped');
+    for (const pipe of pipes) pipe.parts.length = 0;
     options.onEnd({
       outcome,
       exitCode: exit.code,
@@ -201,16 +251,16 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
       framesDelivered: delivered,
       opened,
       stderrTail: cleanTail(tail),
-      leftoverBytes: chunker.pendingBytes,
+      leftoverBytes: model.pendingBytes,
+      incompleteFrames,
     });
   }
 
-  const streamClosed = (stream: NodeJS.ReadableStream | null) =>
-    new Promise<void>((resolve) => {
-      if (!stream) resolve();
-      else stream.once('close', () => resolve());
-    });
-  void Promise.all([owned.exited, streamClosed(stdout), streamClosed(child.stderr)]).then(([result]) => {
+  const stderrClosed = new Promise<void>((resolve) => {
+    if (!child.stderr) resolve();
+    else child.stderr.once('close', () => resolve());
+  });
+  void Promise.all([owned.exited, stderrClosed, ...pipes.map((pipe) => pipe.closed)]).then(([result]) => {
     exit = result;
     lines.flush(onLine); // a last line without a newline
     closed = true;
@@ -223,10 +273,9 @@ export function startDecoderRun(options: DecoderRunOptions): DecoderRun {
     if (!stopReason && !ended) stopReason = reason;
     clearTimeout(openTimer);
     clearTimeout(stallTimer);
-    held.length = 0;
-    // Closing our end of the pipe makes a blocked ffmpeg fail its write at once (SIGTERM alone
+    // Closing our end of the pipes makes a blocked ffmpeg fail its write at once (SIGTERM alone
     // would wait for the write to return).
-    stdout.destroy();
+    for (const pipe of pipes) pipe.destroy();
     return owned.stop();
   }
 

@@ -70,7 +70,7 @@ const RULES: { pattern: RegExp; diagnose: (what: string, input: InputSpec) => Di
     diagnose: (what) => ({ message: `Permission denied opening ${what}.`, hint: 'Fix the permissions (cameras: add the user to the "video" group).' }),
   },
   {
-    pattern: /Stream map '0:v:0' matches no streams|does not contain any stream|Output file #0 does not contain any stream/i,
+    pattern: /Stream map '0:v:0' matches no streams|Stream specifier ':v:0' in filtergraph description .* matches no streams|does not contain any stream|Output file #0 does not contain any stream/i,
     diagnose: (what) => ({
       message: `${what} has no video stream.`,
       hint: 'Give a file or URL that contains video (audio-only and subtitle files cannot be localized).',

@@ -109,11 +109,23 @@ export interface OwnedProcess {
 
 const live = new Set<ChildProcess>();
 
+export interface SpawnFfmpegOptions {
+  /** stdin is a pipe (encoders read their frames from it); otherwise ignored, with -nostdin. */
+  stdin?: boolean;
+  stderrBytes?: number;
+  /**
+   * Extra output pipes at fds 3 .. 2+n, for `pipe:3`... outputs; read them from `child.stdio[fd]`.
+   * Like stdout, the owner must read (or destroy) them, or ffmpeg blocks on its writes.
+   */
+  extraOutputs?: number;
+}
+
 /** Starts ffmpeg with `args` (no shell). stdin is a pipe only when asked (encoders). */
-export function spawnFfmpeg(binary: FfmpegBinary, args: string[], options: { stdin?: boolean; stderrBytes?: number } = {}): OwnedProcess {
+export function spawnFfmpeg(binary: FfmpegBinary, args: string[], options: SpawnFfmpegOptions = {}): OwnedProcess {
+  const extra = Array.from({ length: options.extraOutputs ?? 0 }, () => 'pipe' as const);
   // -nostdin keeps ffmpeg from reading the terminal; encoders need stdin for their frames.
   const child = spawn(binary.path, ['-hide_banner', ...(options.stdin ? [] : ['-nostdin']), ...args], {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extra],
   });
   const stderr = new TextRingBuffer(options.stderrBytes ?? 16_384);
   child.stderr?.setEncoding('utf8');

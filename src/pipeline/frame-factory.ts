@@ -26,6 +26,8 @@ export class FrameFactory {
       pixels: decoded.pixels,
       geometry,
       decodedAt: Date.now(),
+      ...(decoded.display ? { display: decoded.display } : {}),
+      ...(decoded.preview ? { preview: decoded.preview } : {}),
     };
     return { type: 'frame', frame };
   }

@@ -42,3 +42,70 @@ export class FrameChunker {
     return this.filled;
   }
 }
+
+/** One picture cut from a PPM stream: rgb24 of width*height*3 bytes. */
+export interface PpmPicture {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+/** A P6 header: magic, width, height, maxval, each after whitespace, and one whitespace byte before the pixels. */
+const PPM_HEADER = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/;
+/** Longer than any header ffmpeg writes ("P6\n16384 16384\n255\n" is 20 bytes). */
+const PPM_HEADER_MAX = 64;
+
+/**
+ * Cuts ffmpeg's `-c:v ppm -f image2pipe` output into pictures. Each picture names its own size, so
+ * nothing outside the stream is needed. Pixels are zero-copy views when they lie in one read (as in
+ * FrameChunker), else assembled once. A malformed header throws: the stream cannot be resynced.
+ */
+export class PpmSplitter {
+  private header = '';
+  private body: FrameChunker | undefined;
+  private size = { width: 0, height: 0 };
+  private bodyLeft = 0;
+
+  push(chunk: Uint8Array, emit: (picture: PpmPicture) => void): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (!this.body) {
+        offset = this.readHeader(chunk, offset);
+        continue;
+      }
+      const take = Math.min(this.bodyLeft, chunk.length - offset);
+      const body = this.body;
+      body.push(chunk.subarray(offset, offset + take), (pixels) => emit({ ...this.size, pixels }));
+      offset += take;
+      this.bodyLeft -= take;
+      if (this.bodyLeft === 0) this.body = undefined;
+    }
+  }
+
+  /** Consumes header bytes from `offset`; returns where the next unread byte is. */
+  private readHeader(chunk: Uint8Array, offset: number): number {
+    const before = this.header.length;
+    const take = Math.min(PPM_HEADER_MAX - before, chunk.length - offset);
+    this.header += Buffer.from(chunk.buffer, chunk.byteOffset + offset, take).toString('latin1');
+    const match = PPM_HEADER.exec(this.header);
+    if (!match) {
+      if (this.header.length >= PPM_HEADER_MAX || !'P6'.startsWith(this.header.slice(0, 2))) {
+        throw new Error(`not a binary PPM picture (starts with ${JSON.stringify(this.header.slice(0, 16))})`);
+      }
+      return offset + take;
+    }
+    const [width, height, maxval] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    if (width < 1 || height < 1 || maxval !== 255) throw new Error(`unsupported PPM picture ${width}x${height} maxval ${maxval}`);
+    const used = match[0].length - before; // header bytes taken from this chunk
+    this.header = '';
+    this.size = { width, height };
+    this.bodyLeft = width * height * 3;
+    this.body = new FrameChunker(this.bodyLeft);
+    return offset + used;
+  }
+
+  /** Bytes of an incomplete picture held so far. */
+  get pendingBytes(): number {
+    return this.header.length + (this.body?.pendingBytes ?? 0);
+  }
+}

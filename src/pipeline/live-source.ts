@@ -60,6 +60,7 @@ export function liveSource(prepared: PreparedSource, subscriber: Subscriber<Sour
       args: prepared.args,
       width: options.width,
       height: options.height,
+      outputs: prepared.outputs,
       ...(stats ? { stats } : {}),
       openTimeoutMs: connectTimeoutMs,
       stallTimeoutMs,

@@ -15,6 +15,20 @@ export interface ReconnectOptions {
   maxAttempts: number;
 }
 
+/** A picture of every frame for drawing on (the rendered video), beside the model-size pixels. */
+export interface DisplayOptions {
+  /** Wider pictures are scaled down to this width (aspect kept, height even); unset = the source size. */
+  maxWidth?: number;
+}
+
+/** A JPEG of every frame for dashboards, encoded by ffmpeg beside the model-size pixels. */
+export interface PreviewOptions {
+  /** Width in pixels; the height follows the aspect ratio (rounded to even). */
+  width: number;
+  /** ffmpeg -q:v for mjpeg: 2 (best) to 31 (smallest). */
+  quality: number;
+}
+
 export interface SourceOptions {
   /** Stream id, copied into every frame and status. */
   stream: string;
@@ -46,6 +60,10 @@ export interface SourceOptions {
   ffmpegPath?: string;
   /** Extra ffmpeg input options placed before -i (e.g. ['-video_size', '1280x720'] for a camera). */
   inputOptions?: string[];
+  /** Also deliver `frame.display` (same frames as the model pixels: split after the fps limit). */
+  display?: DisplayOptions;
+  /** Also deliver `frame.preview` (same frames as the model pixels). */
+  preview?: PreviewOptions;
   /** Flow control, see flow-control.ts. */
   credits?: FrameCredits;
   /** Counters to fill while running. */

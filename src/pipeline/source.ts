@@ -7,6 +7,8 @@
  *   WsolError ('input' if nothing could be decoded, 'decode' after some frames were delivered).
  * - Live sources (URLs, cameras) reconnect, see live-source.ts.
  * Unsubscribing kills ffmpeg (pipe closed, SIGTERM, then SIGKILL); no process outlives the subscription.
+ * With `options.display` / `options.preview` the same ffmpeg also delivers each frame's display
+ * picture and preview JPEG (extra-outputs.ts); a frame is emitted only with all its parts.
  */
 import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import { WsolError } from '../errors.js';
@@ -49,6 +51,7 @@ function offlineSource(prepared: PreparedSource, subscriber: Subscriber<SourceEv
     args: prepared.args,
     width: options.width,
     height: options.height,
+    outputs: prepared.outputs,
     ...(stats ? { stats } : {}),
     ...(credits ? { canEmit: () => credits.available } : {}),
     // Only URLs can hang while opening; a local file or lavfi graph opens or fails at once.

@@ -16,6 +16,22 @@ export interface FrameGeometry {
   contentHeight: number;
 }
 
+/** The frame's picture for drawing (the rendered video): rgb24 at the source size, or capped to a max width. */
+export interface DisplayPicture {
+  width: number;
+  height: number;
+  /** rgb24, width*height*3 bytes. */
+  pixels: Uint8Array;
+}
+
+/** The frame as a small JPEG for dashboards, encoded by ffmpeg. */
+export interface PreviewPicture {
+  width: number;
+  height: number;
+  /** A whole JPEG file (SOI .. EOI). */
+  jpeg: Uint8Array;
+}
+
 export interface Frame {
   stream: string;
   /** 0-based index of this frame in its stream (restarts of a live source continue the count). */
@@ -30,6 +46,10 @@ export interface Frame {
   geometry: FrameGeometry;
   /** Wall-clock time (ms since epoch) the frame left the decoder, for latency figures. */
   decodedAt: number;
+  /** Only with SourceOptions.display: the same decoded frame for drawing. */
+  display?: DisplayPicture;
+  /** Only with SourceOptions.preview: the same decoded frame as a JPEG. */
+  preview?: PreviewPicture;
 }
 
 export type SourceStatusKind = 'online' | 'offline' | 'restarting' | 'ended' | 'error';
