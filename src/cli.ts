@@ -9,6 +9,7 @@ import { registerDatasetCommand } from './cli/dataset-command.js';
 import { registerEvalCommand } from './cli/eval-command.js';
 import { registerEvalTracksCommand } from './cli/eval-tracks-command.js';
 import { registerRunCommand } from './cli/run-command.js';
+import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommand } from './cli/train-command.js';
 import { reportFatal } from './cli/report-error.js';
 
@@ -22,6 +23,8 @@ export function buildProgram(): Command {
     // Before the subcommands are added, so they inherit it (usage errors then exit with code 2 via reportFatal).
     .exitOverride();
   registerRunCommand(program);
+  // TF.js and the worker pool load only when `serve` runs.
+  registerServeCommand(program, async (config) => (await import('./pipeline/serve-pipeline.js')).startServePipeline(config));
   registerConfigCommand(program);
   registerDatasetCommand(program);
   registerTrainCommand(program);

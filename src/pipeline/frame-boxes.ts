@@ -144,5 +144,5 @@ export function heatmapU8(map: LocalizationMap, geometry: FrameGeometry): Heatma
   }
   const data = new Uint8Array(width * height);
   quantizeScores(minMaxNormalize(values, values), data);
-  return { cls: map.cls, width, height, data };
+  return { cls: map.cls, width, height, data, content: [0, 0, 1, 1] }; // bars already cut out
 }

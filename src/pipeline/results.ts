@@ -55,6 +55,11 @@ export interface HeatmapU8 {
   width: number;
   height: number;
   data: Uint8Array;
+  /**
+   * The part of the map that is the source picture, as fractions [x, y, w, h] of the map (letterbox
+   * bars outside it). Unset: decided by the stream's fit.
+   */
+  content?: [number, number, number, number];
 }
 
 export interface FrameTimings {
@@ -85,6 +90,8 @@ export interface FrameResult {
   events: TrackEvent[];
   /** Present when a consumer asked for maps (server heatmaps, rendered video). */
   heatmap?: HeatmapU8;
+  /** Set when the model failed on this frame's batch: the frame has no scores or boxes (tracks coast). */
+  error?: string;
   timings: FrameTimings;
 }
 
@@ -100,7 +107,9 @@ export interface StreamNotice {
 
 export type PipelineEvent =
   | { type: 'result'; result: FrameResult }
-  | { type: 'notice'; notice: StreamNotice };
+  | { type: 'notice'; notice: StreamNotice }
+  /** Track events outside any frame: the ends of every live track when a stream stops or reconnects. */
+  | { type: 'tracks'; stream: string; events: TrackEvent[] };
 
 /** Box in source pixels (x, y, width, height) of a normalised box: what MOT and COCO files hold. */
 export function toPixelRect(box: NormBox, width: number, height: number): [number, number, number, number] {

@@ -12,7 +12,7 @@ import type { WsolConfig } from '../config/schema.js';
 import { childLogger } from '../log.js';
 import type { FitMode } from '../pipeline/geometry.js';
 import type { PipelineHandle, PreviewFrame } from '../pipeline/pipeline-api.js';
-import type { FrameResult, PipelineEvent, StreamNotice } from '../pipeline/results.js';
+import type { FrameResult, PipelineEvent, StreamNotice, TrackEvent } from '../pipeline/results.js';
 import { encodeHeatmapMessage, encodePreviewMessage, heatmapContentRect } from './binary-messages.js';
 import { CLOSE_TOO_MANY_ERRORS, ClientSession, Outgoing, type SessionLimits } from './client-session.js';
 import { emptyHubCounters, type ClientStats, type HubCounters, type ServerMetrics } from './metrics.js';
@@ -182,7 +182,16 @@ export class WsHub {
 
   private onEvent(event: PipelineEvent): void {
     if (event.type === 'result') this.onResult(event.result);
+    else if (event.type === 'tracks') this.onTrackEvents(event.stream, event.events, performance.now());
     else this.onNotice(event.notice);
+  }
+
+  private onTrackEvents(stream: string, events: readonly TrackEvent[], now: number): void {
+    for (const event of events) {
+      const eventMessage = Outgoing.json(() => toTrackMessage(event));
+      // Track ends are never dropped for a slow client.
+      for (const session of this.sessions) session.deliver(stream, 'events', eventMessage, now, event.type !== 'end');
+    }
   }
 
   private onResult(result: FrameResult): void {
@@ -191,13 +200,10 @@ export class WsHub {
     const now = performance.now();
     const message = Outgoing.json(() => toResultMessage(result));
     for (const session of this.sessions) session.deliver(result.stream, 'results', message, now);
-    for (const event of result.events) {
-      const eventMessage = Outgoing.json(() => toTrackMessage(event));
-      for (const session of this.sessions) session.deliver(result.stream, 'events', eventMessage, now, event.type !== 'end');
-    }
+    this.onTrackEvents(result.stream, result.events, now);
     const heatmap = result.heatmap;
     if (heatmap) {
-      const content = () => heatmapContentRect(result.width, result.height, this.handle.model.inputSize, this.options.fitOf(result.stream));
+      const content = () => heatmap.content ?? heatmapContentRect(result.width, result.height, this.handle.model.inputSize, this.options.fitOf(result.stream));
       const heatmapMessage = new Outgoing(() => encodeHeatmapMessage(result, heatmap, content()), true);
       for (const session of this.sessions) session.deliver(result.stream, 'heatmaps', heatmapMessage, now);
     }

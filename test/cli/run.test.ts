@@ -23,22 +23,24 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('wsol run (decode stage)', () => {
+describe('wsol run (whole chain, shipped model)', () => {
   it('writes exactly one JSON line per decoded frame, in order, with monotone pts and the source size', async () => {
     const out = join(dir, 'frames.jsonl');
-    const result = await runCli(['run', '--input', video, '--out', out, '--size', '64x64']);
+    const result = await runCli(['run', '--input', video, '--out', out, '--workers', '1']);
     expect(result.code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toHaveLength(75);
     lines.forEach((line, i) => {
-      expect(line).toMatchObject({ stream: 'input', index: i, width: 320, height: 180, inputWidth: 64, inputHeight: 64 });
+      expect(line).toMatchObject({ stream: 'input', index: i, width: 320, height: 180 });
+      expect(line.scores.length).toBeGreaterThan(0);
+      expect(Array.isArray(line.detections) && Array.isArray(line.tracks)).toBe(true);
       if (i > 0) expect(line.ptsMs).toBeGreaterThan(lines[i - 1].ptsMs);
     });
     expect(lines[1].ptsMs - lines[0].ptsMs).toBeCloseTo(40, 5);
   });
 
   it('writes JSON lines to stdout when no --out is given and respects --fps', async () => {
-    const result = await runCli(['run', '--input', video, '--fps', '5', '--size', '32x32']);
+    const result = await runCli(['run', '--input', video, '--fps', '5']);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(14);
@@ -48,7 +50,7 @@ describe('wsol run (decode stage)', () => {
   it('runs the streams of a config file', async () => {
     const config = join(dir, 'two-streams.yaml');
     writeFileSync(config, `version: 1\nstreams:\n  - id: a\n    input: ${video}\n  - id: b\n    input: "lavfi:testsrc2=size=64x48:rate=10:duration=1"\n`);
-    const result = await runCli(['run', '--config', config, '--size', '32x32']);
+    const result = await runCli(['run', '--config', config]);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines.filter((l) => l.stream === 'a')).toHaveLength(75);
@@ -69,7 +71,7 @@ describe('wsol run (decode stage)', () => {
     }, /empty|zero/i],
     ['an unsupported device', () => '/dev/video99', /device/i],
   ])('rejects %s with a one-paragraph message, a non-zero exit and no stack trace', async (_name, input, pattern) => {
-    const result = await runCli(['run', '--input', input(), '--size', '32x32']);
+    const result = await runCli(['run', '--input', input()]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^wsol: /);
     expect(result.stderr).toMatch(pattern);
@@ -81,7 +83,8 @@ describe('wsol run (decode stage)', () => {
   it('fails before decoding when the output cannot be written', async () => {
     const result = await runCli(['run', '--input', video, '--out', '/proc/wsol-no/frames.jsonl']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/Cannot write the output file \/proc\/wsol-no\/frames\.jsonl/);
+    expect(result.stderr).toMatch(/Cannot write the JSONL output .* \/proc\/wsol-no\/frames\.jsonl/);
+    expect(result.stderr).not.toMatch(/TF\.js backend/); // refused before the model was loaded
   });
 
   it('prints the stack trace of a user error only with --debug', async () => {
@@ -92,7 +95,9 @@ describe('wsol run (decode stage)', () => {
 
   it('stops cleanly on SIGINT: exit 0, every written line complete, no ffmpeg left', async () => {
     const out = join(dir, 'interrupted.jsonl');
-    const { child, result } = startCli(['run', '--input', video, '--loop', '--out', out, '--size', '32x32']);
+    const mot = join(dir, 'interrupted.txt');
+    const render = join(dir, 'interrupted.mp4');
+    const { child, result } = startCli(['run', '--input', video, '--loop', '--out', out, '--mot', mot, '--render', render]);
     // Wait for some output, then interrupt.
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
@@ -113,6 +118,11 @@ describe('wsol run (decode stage)', () => {
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.trim().split('\n').map((line) => JSON.parse(line));
     lines.forEach((line, i) => expect(line.index).toBe(i));
-    expect(ffmpegUsing(video)).toEqual([]);
+    // The rendered video is complete: ffmpeg decodes exactly as many frames as there are results.
+    const probe = execFileSync('ffmpeg', ['-hide_banner', '-v', 'error', '-i', render, '-map', '0:v', '-f', 'framemd5', '-'], { encoding: 'utf8' });
+    expect(probe.split('\n').filter((l) => /^0,/.test(l))).toHaveLength(lines.length);
+    const motText = readFileSync(mot, 'utf8');
+    expect(motText === '' || motText.endsWith('\n')).toBe(true);
+    expect(ffmpegUsing(dir)).toEqual([]);
   });
 });

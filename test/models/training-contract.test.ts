@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/models/backend.js';
 import { loadModelFolder, saveModelFolder } from '../../src/models/io/model-folder.js';
-import { getMethod, methodNames } from '../../src/models/methods/registry.js';
+import { getMethod } from '../../src/models/methods/registry.js';
 import type { TrainableNetwork } from '../../src/models/methods/method.js';
 import { IMAGENET_NORMALIZATION } from '../../src/models/preprocess.js';
 import { randomInput, tinySpec } from './fixtures.js';
@@ -39,7 +39,7 @@ describe('TrainableNetwork (cam, and the classifier gradcam and dgl train)', () 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('groups every trainable variable exactly once; only kernels take weight decay', () => {
-    for (const name of methodNames()) {
+    for (const name of ['cam', 'gradcam', 'dgl']) {
       const net = getMethod(name).buildNetwork(tinySpec());
       expect(net.paramGroups.map((g) => g.name)).toEqual(['backbone', 'head']);
       const grouped = net.paramGroups.flatMap((g) => g.variables);

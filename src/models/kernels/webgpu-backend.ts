@@ -6,6 +6,7 @@
  * are refused unless allowed. (Lives next to the kernels as the other backend-specific code; it is
  * used only by ../backend.ts.)
  */
+import { existsSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { childLogger } from '../../log.js';
 
@@ -74,6 +75,17 @@ function softwareOnly(description: string): WebGpuStart {
   };
 }
 
+/** Linux: a hardware GPU shows up as a DRM render node or an NVIDIA device; other systems: assume it may. */
+function mayHaveGpu(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    if (readdirSync('/dev/dri').some((name) => name.startsWith('renderD'))) return true;
+  } catch {
+    // no /dev/dri
+  }
+  return existsSync('/dev/nvidia0');
+}
+
 /**
  * Finds an adapter, registers the TF.js webgpu backend on its device and makes it current through
  * `activate` (which throws if TF.js cannot switch). Software adapters only with allowSoftwareGpu.
@@ -84,6 +96,10 @@ export async function startWebGpu(allowSoftwareGpu: boolean, activate: () => Pro
     if (webgpuStarted.software && !allowSoftwareGpu) return softwareOnly(webgpuStarted.description);
     await activate();
     return { ok: true, detail: webgpuStarted.detail };
+  }
+  if (!allowSoftwareGpu && !mayHaveGpu()) {
+    // Loading Dawn on a machine without a GPU only finds software adapters (and prints driver noise).
+    return { ok: false, reason: 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*) on this Linux machine', hint: `Expose the GPU to this machine or container, ${orWasm}` };
   }
   // Headless GL (Dawn's OpenGL ES backend) must not look for an X or Wayland display.
   process.env.EGL_PLATFORM ??= 'surfaceless';

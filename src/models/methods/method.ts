@@ -1,6 +1,6 @@
 /**
  * The contract between WSOL methods, the training loop (src/models/training) and inference (the
- * Localizer, the evaluator). Every method (cam, gradcam, dgl now; icl, spa2net next) implements
+ * Localizer, the evaluator). Every method (cam, gradcam, dgl, icl, spa2net) implements
  * `WsolMethod`.
  *
  * Training:  net = method.buildNetwork(spec)   (or method.wrapForTraining(loadedModel, spec) to resume)

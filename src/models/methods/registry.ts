@@ -1,18 +1,22 @@
 /**
- * The WSOL methods by name. icl and spa2net register here when they land (their modules should also
- * register any custom layer classes with tf.serialization.registerClass on import, so that
- * loadModelFolder, which imports this registry, can deserialize their model.json).
+ * The WSOL methods by name. Importing icl and spa2net here also registers their custom layer classes
+ * (tf.serialization.registerClass on import), so that loadModelFolder, which imports this registry,
+ * can deserialize their model.json.
  */
 import { WsolError } from '../../errors.js';
 import { camMethod } from './cam.js';
 import { dglMethod } from './dgl.js';
 import { gradcamMethod } from './gradcam.js';
+import { iclMethod } from './icl/icl.js';
 import type { MethodName, WsolMethod } from './method.js';
+import { spa2netMethod } from './spa2net/spa2net.js';
 
 const METHODS = new Map<string, WsolMethod>([
   [camMethod.name, camMethod],
   [gradcamMethod.name, gradcamMethod],
   [dglMethod.name, dglMethod],
+  [iclMethod.name, iclMethod],
+  [spa2netMethod.name, spa2netMethod],
 ]);
 
 export function methodNames(): MethodName[] {
@@ -27,7 +31,7 @@ export function getMethod(name: string): WsolMethod {
   return method;
 }
 
-/** For methods added later (icl, spa2net) from their own modules. */
+/** For methods added from other modules. */
 export function registerMethod(method: WsolMethod): void {
   METHODS.set(method.name, method);
 }

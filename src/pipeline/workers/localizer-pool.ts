@@ -60,6 +60,9 @@ export class LocalizerPool implements Localizer {
 
   /** Starts `size` workers and waits until every one has loaded the model (the first failure is thrown). */
   static async start(size: number, setup: WorkerSetup): Promise<LocalizerPool> {
+    // Native code (Dawn's EGL for webgpu) reads the process environment, which a worker's
+    // process.env cannot change: set it here, in the main thread, before any worker starts.
+    process.env.EGL_PLATFORM ??= 'surfaceless';
     if (!Number.isInteger(size) || size < 1) throw new WsolError('config', `model.workers must be a whole number >= 1, got ${size}.`, { hint: 'Set model.workers: auto or e.g. 2.' });
     const started = await Promise.allSettled(Array.from({ length: size }, () => LocalizerPool.spawn(setup)));
     const failed = started.find((s) => s.status === 'rejected');
