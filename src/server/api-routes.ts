@@ -115,6 +115,8 @@ async function removeStream(res: ServerResponse, id: string, context: ApiContext
   if (!removed) return sendError(res, 404, 'no-such-stream', `There is no stream "${id}".`);
   context.fits.delete(id);
   context.metrics.forgetStream(id);
+  // The pipeline ends the stream's tracks; its clients also learn why the stream went away.
+  context.hub.broadcastNotice({ stream: id, level: 'info', kind: 'removed', message: `stream ${id} was removed through the API`, at: Date.now() });
   context.hub.broadcastStreams();
   log.info({ stream: id }, 'stream removed through the API');
   res.writeHead(204, { 'Cache-Control': 'no-store' });

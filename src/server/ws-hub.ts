@@ -101,6 +101,11 @@ export class WsHub {
     for (const session of this.sessions) session.sendControl(message);
   }
 
+  /** Sends a notice of the server's own (e.g. a stream removed through the API) to the clients of its stream. */
+  broadcastNotice(notice: StreamNotice): void {
+    this.guarded(() => this.onNotice(notice));
+  }
+
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const subscription of this.subscriptions) subscription.unsubscribe();

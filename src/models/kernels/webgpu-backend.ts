@@ -99,7 +99,7 @@ export async function startWebGpu(allowSoftwareGpu: boolean, activate: () => Pro
   }
   if (!allowSoftwareGpu && !mayHaveGpu()) {
     // Loading Dawn on a machine without a GPU only finds software adapters (and prints driver noise).
-    return { ok: false, reason: 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*) on this Linux machine', hint: `Expose the GPU to this machine or container, ${orWasm}` };
+    return { ok: false, reason: 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*) on this Linux machine', hint: `Expose the GPU to this machine or container, or set model.allowSoftwareGpu: true to use a software adapter, ${orWasm}` };
   }
   // Headless GL (Dawn's OpenGL ES backend) must not look for an X or Wayland display.
   process.env.EGL_PLATFORM ??= 'surfaceless';
