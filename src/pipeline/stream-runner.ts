@@ -70,6 +70,9 @@ export class StreamRunner {
   private lastPreviewAt = -Infinity;
   private readonly rates = { input: new RateMeter(), processed: new RateMeter(), skipped: new RateMeter() };
   private droppedSeen = 0;
+  private enqueued = 0;
+  private completedCount = 0;
+  private readonly resetAfter: number[] = [];
   private settle!: (error?: unknown) => void;
   /** Resolves when the stream has ended and every result is written (rejects with the source's or an output's error). */
   readonly finished: Promise<void>;
@@ -105,6 +108,7 @@ export class StreamRunner {
 
   private onFrame(frame: Frame): void {
     this.inFlight++;
+    this.enqueued++;
     this.rates.input.mark();
     const dropped = this.stats.framesDropped - this.droppedSeen;
     if (dropped > 0) {
@@ -121,9 +125,10 @@ export class StreamRunner {
     const level = status.status === 'error' ? 'error' : status.status === 'online' || status.status === 'ended' ? 'info' : 'warn';
     this.notice(level, status.status, status.reason ?? `stream ${status.stream} is ${status.status}`);
     if (status.status === 'restarting' || status.status === 'offline') {
-      // A reconnect is a new shot: old maps and tracks do not carry over.
-      this.smoother.reset();
-      this.endTracks();
+      // A reconnect is a new shot: old maps and tracks do not carry over. Frames decoded before the
+      // drop may still be in the model, so the reset happens once they are done, in frame order.
+      this.resetAfter.push(this.enqueued);
+      this.applyDueResets();
     }
   }
 
@@ -140,9 +145,11 @@ export class StreamRunner {
   complete(frame: Frame, outcome: ModelOutcome): void {
     const result = this.buildResult(frame, outcome);
     this.processed++;
+    this.completedCount++;
     this.rates.processed.mark();
     this.lastFrame = { index: frame.index, ptsMs: frame.ptsMs };
     this.deps.emit({ type: 'result', result });
+    this.applyDueResets();
     if (frame.preview && this.deps.previewFps > 0) {
       const now = performance.now();
       if (now - this.lastPreviewAt >= 1000 / this.deps.previewFps - 1) {
@@ -198,6 +205,15 @@ export class StreamRunner {
     // Nothing more can be written: stop decoding this stream; results already written stay valid.
     this.subscription?.unsubscribe();
     this.onSourceEnd();
+  }
+
+  /** Resets registered at a reconnect, applied once every frame decoded before it is complete. */
+  private applyDueResets(): void {
+    while (this.resetAfter.length > 0 && this.completedCount >= this.resetAfter[0]!) {
+      this.resetAfter.shift();
+      this.smoother.reset();
+      this.endTracks();
+    }
   }
 
   private endTracks(): void {
