@@ -54,6 +54,10 @@ const batchingSchema = z
     liveQueue: positiveInt()
       .default(2)
       .describe('Frames a live stream may have waiting; beyond it the oldest are dropped (latest wins) and counted.'),
+    onModelError: z
+      .enum(['skip', 'stop'])
+      .default('skip')
+      .describe('When the model fails on a batch: skip (its frames get results without boxes, marked with the error, and the streams go on) or stop (the streams in that batch stop with the error).'),
   })
   .describe('How frames are grouped for the model.');
 

@@ -6,7 +6,7 @@
  */
 import type { Subscription } from 'rxjs';
 import type { StreamConfig, WsolConfig } from '../config/schema.js';
-import { isWsolError } from '../errors.js';
+import { isWsolError, WsolError } from '../errors.js';
 import type { LocalizerInfo, LocalizerResult } from '../models/types.js';
 import { FrameCredits, createSourceStats, type SourceStats } from './flow-control.js';
 import { detectionsFromMaps, heatmapU8 } from './frame-boxes.js';
@@ -266,8 +266,18 @@ export class StreamRunner {
     };
   }
 
-  /** A model failure on this stream's frame, as a notice (the frame still gets its result, without boxes). */
+  /**
+   * A model failure on a batch with this stream's frames, as a notice. With onModelError "skip" the
+   * frames still get results (without boxes); with "stop" the stream stops with the error.
+   */
   modelFailed(message: string): void {
     this.notice('error', 'model-error', message);
+    if (this.deps.config.batching.onModelError === 'stop' && this.sourceError === undefined) {
+      this.sourceError = new WsolError('model', `Stream ${this.id} stopped: ${message}`, { hint: 'Set batching.onModelError: skip to carry on without boxes for the failed frames.' });
+      this.status = 'error';
+      this.lastMessage = message;
+      this.subscription?.unsubscribe();
+      this.onSourceEnd();
+    }
   }
 }

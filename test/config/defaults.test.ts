@@ -30,7 +30,7 @@ describe('defaults', () => {
       },
     ]);
     expect(config.model).toEqual({ path: join(repoRoot, 'models/default'), backend: 'auto', allowSoftwareGpu: false, workers: 'auto', topK: 1 });
-    expect(config.batching).toEqual({ size: 8, maxWaitMs: 50, liveQueue: 2 });
+    expect(config.batching).toEqual({ size: 8, maxWaitMs: 50, liveQueue: 2, onModelError: 'skip' });
     expect(config.smoothing).toEqual({ enabled: true, alpha: 0.6, sceneCutThreshold: 0.5 });
     expect(config.boxes).toEqual({ threshold: 0.3, minAreaFraction: 0.002, maxPerClass: 4, topK: 1, mode: 'all' });
     expect(config.tracker).toEqual({ highThreshold: 0.5, lowThreshold: 0.1, newTrackThreshold: 0.6, matchIou: 0.3, minHits: 3, maxAge: 30 });

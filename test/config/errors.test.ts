@@ -104,7 +104,7 @@ describe('unknown keys', () => {
 
   it('lists the allowed keys when nothing is close', () => {
     const error = configError(() => parseConfigText('version: 1\nbatching:\n  colour: red\n', 'x.yaml'));
-    expect(error.message).toContain('x.yaml:3:3: batching.colour: unknown key `colour` in batching; allowed keys: size, maxWaitMs, liveQueue');
+    expect(error.message).toContain('x.yaml:3:3: batching.colour: unknown key `colour` in batching; allowed keys: size, maxWaitMs, liveQueue, onModelError');
   });
 });
 

@@ -8,6 +8,7 @@ import type { HeatmapU8 } from '../../src/pipeline/results.js';
 import { startTestServer, type TestServer } from '../server/helpers.js';
 import { makeResult, track, TestPipeline } from '../server/test-pipeline.js';
 import { launchBrowser, type Browser } from './browser.js';
+import { hexToRgb, lineCoverage, near, pixel } from './pixels.js';
 
 const BOX: [number, number, number, number] = [0.25, 0.3, 0.7, 0.8];
 const GREY = 128;
@@ -28,39 +29,6 @@ function cornerHeatmap(): HeatmapU8 {
   // 640x480 letterboxed into 96x96 fills map rows 1.5..10.5; the picture's top-right quarter is about rows 2-5, columns 7-11.
   for (let y = 2; y <= 5; y++) for (let x = 7; x < 12; x++) data[y * 12 + x] = 255;
   return { cls: 1, width: 12, height: 12, data };
-}
-
-function hexToRgb(hex: string): [number, number, number] {
-  const value = Number.parseInt(hex.slice(1), 16);
-  return [(value >> 16) & 255, (value >> 8) & 255, value & 255];
-}
-
-function pixel(image: RgbImage, x: number, y: number): [number, number, number] {
-  const i = (Math.round(y) * image.width + Math.round(x)) * 3;
-  return [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!];
-}
-
-function near(a: readonly number[], b: readonly number[], tolerance: number): boolean {
-  return a.every((value, i) => Math.abs(value - b[i]!) <= tolerance);
-}
-
-/** Share of points along a horizontal or vertical segment that have `color` within 3 pixels across the line. */
-function lineCoverage(image: RgbImage, color: [number, number, number], from: [number, number], to: [number, number]): number {
-  const steps = 40;
-  let hits = 0;
-  for (let s = 0; s <= steps; s++) {
-    const x = from[0] + ((to[0] - from[0]) * s) / steps;
-    const y = from[1] + ((to[1] - from[1]) * s) / steps;
-    const horizontal = from[1] === to[1];
-    for (let d = -3; d <= 3; d++) {
-      const [px, py] = horizontal ? [x, y + d] : [x + d, y];
-      if (near(pixel(image, px, py), color, 40)) {
-        hits += 1;
-        break;
-      }
-    }
-  }
-  return hits / (steps + 1);
 }
 
 let running: TestServer;

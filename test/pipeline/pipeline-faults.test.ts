@@ -13,6 +13,7 @@ import { streamSchema, type WsolConfig } from '../../src/config/schema.js';
 import { resolveDemoInput } from '../../src/pipeline/demo/demo-input.js';
 import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { PipelineEvent } from '../../src/pipeline/results.js';
+import type { Localizer } from '../../src/models/types.js';
 import { LocalizerPool } from '../../src/pipeline/workers/localizer-pool.js';
 import { DEBIAN_FFMPEG, makeTempDir } from './helpers.js';
 
@@ -115,6 +116,44 @@ describe('pipeline faults', () => {
     } finally {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
+    }
+  });
+});
+
+/** A Localizer (the public model interface) whose model fails on its third call: fault injection. */
+function failingOnThirdCall(inner: Localizer): Localizer {
+  let calls = 0;
+  return {
+    info: inner.info,
+    localize: (images, options) => (++calls === 3 ? Promise.reject(new Error('out of memory in the model')) : inner.localize(images, options)),
+    dispose: () => undefined,
+  };
+}
+
+describe('a model that fails on a batch', () => {
+  it.each(['skip', 'stop'] as const)('onModelError %s', async (mode) => {
+    const cfg = config();
+    const localizer = failingOnThirdCall(pool);
+    const pipeline = await startPipeline(
+      { config: { ...cfg, batching: { ...cfg.batching, size: 4, maxWaitMs: 1000, onModelError: mode } }, localizer, maxInFlight: 1 },
+      [streamSchema.parse({ id: 'm', input: 'lavfi:testsrc2=size=96x96:rate=25:duration=1' })],
+    );
+    const events: PipelineEvent[] = [];
+    pipeline.events.subscribe((e) => events.push(e));
+    await pipeline.done;
+    await pipeline.stop();
+    const results = events.flatMap((e) => (e.type === 'result' ? [e.result] : []));
+    expect(events.some((e) => e.type === 'notice' && e.notice.kind === 'model-error' && /out of memory/.test(e.notice.message))).toBe(true);
+    const failed = results.filter((r) => r.error !== undefined);
+    expect(failed.map((r) => r.index)).toEqual([8, 9, 10, 11]);
+    expect(failed.every((r) => r.detections.length === 0 && r.scores.length === 0)).toBe(true);
+    if (mode === 'skip') {
+      expect(results.map((r) => r.index)).toEqual([...Array(25).keys()]);
+      expect(pipeline.failures).toEqual([]);
+    } else {
+      expect(results.length).toBeLessThan(25);
+      expect(pipeline.failures).toHaveLength(1);
+      expect(String((pipeline.failures[0]!.error as Error).message)).toMatch(/stopped: .*out of memory/);
     }
   });
 });

@@ -204,11 +204,20 @@ function addNotice(notice) {
   while (list.children.length > 20) list.lastChild.remove();
 }
 
+/** The picker's labels follow each stream's status (the list itself changes only on `streams` messages). */
+function showStreamStatus(streams) {
+  for (const option of $('stream-picker').options) {
+    const stream = streams.find((candidate) => candidate.id === option.value);
+    if (stream) option.textContent = `${stream.id} (${stream.status})`;
+  }
+}
+
 async function pollStreams() {
   try {
     const response = await fetch('/api/streams', { headers: token ? { Authorization: `Bearer ${token}` } : {} });
     if (!response.ok) return;
     const body = await response.json();
+    showStreamStatus(body.streams);
     const stream = body.streams.find((candidate) => candidate.id === state.selected);
     $('stat-pipeline-fps').textContent = stream ? `${stream.fps.processed.toFixed(1)} (in ${stream.fps.input.toFixed(1)}, skipped ${stream.fps.skipped.toFixed(1)})` : '–';
   } catch {
