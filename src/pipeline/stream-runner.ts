@@ -158,12 +158,14 @@ export class StreamRunner {
       }
     }
     const sinks = this.deps.sinks;
-    if (sinks && this.writeError === undefined) {
+    if (sinks) {
       const picture = sinks.needsPicture && frame.display ? { ...frame.display, geometry: frame.geometry } : undefined;
-      this.writes = this.writes.then(() => sinks.write(result, picture));
-      this.writes.catch((error: unknown) => this.onWriteError(error));
+      // `writes` never rejects: the first failure is recorded (and stops the stream), later results are not written.
+      this.writes = this.writes
+        .then(() => (this.writeError === undefined ? sinks.write(result, picture) : undefined))
+        .catch((error: unknown) => this.onWriteError(error));
     }
-    void this.writes.finally(() => {
+    void this.writes.then(() => {
       if (!this.live) this.credits.release();
       this.inFlight--;
       this.maybeFinish();

@@ -157,3 +157,22 @@ describe('a model that fails on a batch', () => {
     }
   });
 });
+
+describe('an output that fails while running', () => {
+  it('disk full: the stream stops with a clear error, the process lives on, the other outputs are closed valid', async () => {
+    const mot = join(temp.dir, 'full', 'ok.txt');
+    const pipeline = await startPipeline({ config: config(), localizer: pool, maxInFlight: 1, outputsFor: () => ({ jsonl: '/dev/full', mot }) }, [
+      streamSchema.parse({ id: 'full', input: 'lavfi:testsrc2=size=96x96:rate=25:duration=20' }),
+    ]);
+    const events: PipelineEvent[] = [];
+    pipeline.events.subscribe((e) => events.push(e));
+    await pipeline.done;
+    await pipeline.stop();
+    expect(pipeline.failures).toHaveLength(1);
+    expect(String((pipeline.failures[0]!.error as Error).message)).toMatch(/JSONL output.*(full|ENOSPC)/i);
+    expect(events.some((e) => e.type === 'notice' && e.notice.kind === 'output-error')).toBe(true);
+    // Decoding stopped early instead of running through all 500 frames.
+    expect(events.filter((e) => e.type === 'result').length).toBeLessThan(500);
+    expect(readFileSync(mot, 'utf8').split('\n').every((l) => l === '' || l.split(',').length === 9)).toBe(true);
+  });
+});
