@@ -34,6 +34,7 @@ interface RunOptions {
   method?: string;
   workers?: string;
   backend?: string;
+  inputSize?: string;
 }
 
 /** The config with the command line's model overrides. */
@@ -49,6 +50,11 @@ function withOverrides(config: WsolConfig, options: RunOptions): WsolConfig {
   const workers = optionalWholeNumber(options.workers, '--workers');
   if (workers !== undefined) model.workers = workers;
   if (options.backend !== undefined) model.backend = parseBackend(options.backend);
+  const inputSize = optionalWholeNumber(options.inputSize, '--input-size');
+  if (inputSize !== undefined) {
+    if (inputSize < 16 || inputSize > 512) throw new WsolError('usage', `--input-size ${inputSize} is outside 16..512.`, { hint: 'Pass e.g. --input-size 192.' });
+    model.inputSize = inputSize;
+  }
   return { ...config, model };
 }
 
@@ -171,5 +177,6 @@ export function registerRunCommand(program: Command): void {
     .option('--method <name>', `map method: ${METHODS.join(' | ')} (default: the model's own)`)
     .option('--workers <n>', 'inference worker threads (default: config model.workers, auto = cores - 1)')
     .option('--backend <name>', 'TF.js backend: auto | tensorflow | webgpu | wasm | cpu')
+    .option('--input-size <n>', 'square network input instead of the trained size (larger finds smaller objects, at more compute)')
     .action(async (options: RunOptions) => runCommand(options));
 }

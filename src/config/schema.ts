@@ -39,6 +39,13 @@ const modelSchema = z
       .default('auto')
       .describe('Inference worker threads, each with its own model copy. auto: CPU cores - 1 (at least 1).'),
     topK: positiveInt().max(1000).default(1).describe('Localization maps computed per frame: those of the k highest-scoring classes.'),
+    inputSize: z
+      .number()
+      .int()
+      .min(16)
+      .max(512)
+      .optional()
+      .describe('Square network input in pixels, instead of the size the model was trained at (wsol models are fully convolutional): larger finds smaller objects, at more compute. Unset: the trained size.'),
     dglLayers: z
       .array(text())
       .min(1)

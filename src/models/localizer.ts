@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isWsolError, WsolError } from '../errors.js';
 import { loadModelFolder } from './io/model-folder.js';
+import { resizeModelInput } from './io/resize-input.js';
 import type { WsolModelMeta } from './io/wsol-meta.js';
 import type { ClassSelection, MapComputer, MethodName, ModelLayerNames } from './methods/method.js';
 import { getMethod } from './methods/registry.js';
@@ -20,6 +21,8 @@ export interface LocalizerOptions {
   gradcamLayer?: string;
   /** Maps per image when localize() is not told (default 1). */
   topK?: number;
+  /** Square input size to run at instead of the trained one (fully convolutional wsol models only). */
+  inputSize?: number;
 }
 
 export class TfjsLocalizer implements Localizer {
@@ -115,8 +118,11 @@ export class TfjsLocalizer implements Localizer {
 /** Loads a model folder (see io/model-folder.ts) as a Localizer. */
 export async function loadLocalizer(modelDir: string, options: LocalizerOptions = {}): Promise<TfjsLocalizer> {
   if (options.method) getMethod(options.method);
-  const { model, meta } = await loadModelFolder(modelDir);
+  let { model, meta } = await loadModelFolder(modelDir);
   try {
+    if (options.inputSize !== undefined && options.inputSize !== meta.inputSize[0]) {
+      ({ model, meta } = resizeModelInput(model, meta, options.inputSize, modelDir));
+    }
     return new TfjsLocalizer(model, meta, options, true);
   } catch (error) {
     model.dispose();

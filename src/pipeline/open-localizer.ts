@@ -18,6 +18,7 @@ export async function openLocalizerPool(model: WsolConfig['model']): Promise<Loc
       topK: model.topK,
       ...(model.method ? { method: model.method } : {}),
       ...(model.dglLayers ? { dglLayers: model.dglLayers } : {}),
+      ...(model.inputSize !== undefined ? { inputSize: model.inputSize } : {}),
     },
     backend: model.backend,
     allowSoftwareGpu: model.allowSoftwareGpu,

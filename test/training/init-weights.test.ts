@@ -7,7 +7,7 @@ import { initBackend } from '../../src/models/backend.js';
 import { saveModelFolder } from '../../src/models/io/model-folder.js';
 import { camMethod } from '../../src/models/methods/cam.js';
 import { IMAGENET_NORMALIZATION } from '../../src/models/preprocess.js';
-import { initWeightsFrom } from '../../src/models/training/init-weights.js';
+import { initWeightsFrom } from '../../src/models/io/copy-weights.js';
 import { tinySpec } from '../models/fixtures.js';
 
 let root: string;

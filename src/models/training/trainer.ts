@@ -17,7 +17,7 @@ import { getMethod } from '../methods/registry.js';
 import { IMAGENET_NORMALIZATION, type Normalization } from '../preprocess.js';
 import { batchesPerEpoch, epochBatches } from './batches.js';
 import { type EpochRecord, loadCheckpoint, saveCheckpoint, type TrainerState, TRAINER_STATE_VERSION, checkpointDir } from './checkpoint.js';
-import { initWeightsFrom } from './init-weights.js';
+import { initWeightsFrom } from '../io/copy-weights.js';
 import { resolveTrainConfig, resumeConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { datasetFlipDefault } from './dataset-hints.js';
 import { imageLevelLabels, loadTrainingImages } from './image-store.js';

@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { WsolError } from '../../errors.js';
-import { loadModelFolder } from '../io/model-folder.js';
+import { loadModelFolder } from './model-folder.js';
 
 export interface InitReport {
   copied: string[];
@@ -18,28 +18,34 @@ function sameShapes(a: tf.Tensor[], b: tf.Tensor[]): boolean {
   return a.length === b.length && a.every((t, i) => JSON.stringify(t.shape) === JSON.stringify(b[i]!.shape));
 }
 
+/** Copies the weights of every layer of `source` into the same-name, same-shape layer of `target`. */
+export function copyMatchingWeights(source: tf.LayersModel, target: tf.LayersModel): InitReport {
+  const copied: string[] = [];
+  const fresh: string[] = [];
+  for (const layer of target.layers) {
+    const mine = layer.getWeights();
+    if (mine.length === 0) continue;
+    let theirs: tf.Tensor[] | undefined;
+    try {
+      theirs = source.getLayer(layer.name).getWeights();
+    } catch {
+      theirs = undefined; // no layer of that name
+    }
+    if (theirs && sameShapes(mine, theirs)) {
+      layer.setWeights(theirs);
+      copied.push(layer.name);
+    } else {
+      fresh.push(layer.name);
+    }
+  }
+  return { copied, fresh };
+}
+
 /** Copies matching layers from `dir` into `target`; throws when nothing matches (wrong folder). */
 export async function initWeightsFrom(dir: string, target: tf.LayersModel): Promise<InitReport> {
   const { model: source } = await loadModelFolder(dir);
   try {
-    const copied: string[] = [];
-    const fresh: string[] = [];
-    for (const layer of target.layers) {
-      const mine = layer.getWeights();
-      if (mine.length === 0) continue;
-      let theirs: tf.Tensor[] | undefined;
-      try {
-        theirs = source.getLayer(layer.name).getWeights();
-      } catch {
-        theirs = undefined; // no layer of that name
-      }
-      if (theirs && sameShapes(mine, theirs)) {
-        layer.setWeights(theirs);
-        copied.push(layer.name);
-      } else {
-        fresh.push(layer.name);
-      }
-    }
+    const { copied, fresh } = copyMatchingWeights(source, target);
     if (copied.length === 0) {
       throw new WsolError('usage', `--init ${dir}: none of its layers matches the new network by name and weight shape.`, {
         hint: 'Initialise from a model trained with the same backbone (--backbone/--widths/--strides/--convs-per-stage) and input size.',

@@ -1,0 +1,41 @@
+/**
+ * Runs a saved model at another square input size. Our networks are fully convolutional (class
+ * maps, then a global average), so the same weights work at any size the backbone's strides divide:
+ * a larger input sees smaller objects (a digit of 20 pixels in a letterboxed camera frame) at more
+ * compute. The network is rebuilt from wsol.json's `network` at the new size and the weights copied.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { isWsolError, WsolError } from '../../errors.js';
+import type { MethodName } from '../methods/method.js';
+import { getMethod } from '../methods/registry.js';
+import { copyMatchingWeights } from './copy-weights.js';
+import type { WsolModelMeta } from './wsol-meta.js';
+
+/** The model rebuilt at `size` x `size` (the given model is disposed), and its updated meta. */
+export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, size: number, dir: string): { model: tf.LayersModel; meta: WsolModelMeta } {
+  const spec = meta.network;
+  if (!spec) {
+    throw new WsolError('model', `The model in ${dir} cannot run at another input size: its wsol.json has no "network" (it was not built by wsol).`, {
+      hint: `Leave model.inputSize unset to use its own size (${meta.inputSize.join('x')}).`,
+    });
+  }
+  const trainedWith = (typeof meta.training?.method === 'string' ? meta.training.method : meta.method) as MethodName;
+  let rebuilt: tf.LayersModel;
+  try {
+    rebuilt = getMethod(trainedWith).buildNetwork({ ...spec, backbone: { ...spec.backbone, inputSize: size } }).model;
+  } catch (cause) {
+    throw new WsolError('config', `The model in ${dir} cannot run at input size ${size}: ${isWsolError(cause) ? cause.message : (cause as Error).message}`, {
+      hint: `Pick a size its downsampling divides, e.g. ${meta.inputSize[0] * 2} (it was trained at ${meta.inputSize[0]}).`, cause,
+    });
+  }
+  const report = copyMatchingWeights(model, rebuilt);
+  if (report.fresh.length > 0) {
+    rebuilt.dispose();
+    throw new WsolError('model', `The model in ${dir} does not rebuild at input size ${size}: layers ${report.fresh.join(', ')} do not match.`, {
+      hint: 'Leave model.inputSize unset to use the size it was trained at.',
+    });
+  }
+  model.dispose();
+  const scale = size / meta.inputSize[0];
+  return { model: rebuilt, meta: { ...meta, inputSize: [size, size], mapSize: [Math.round(meta.mapSize[0] * scale), Math.round(meta.mapSize[1] * scale)] } };
+}
