@@ -52,6 +52,13 @@ export function computeGeometry(sourceWidth: number, sourceHeight: number, input
   };
 }
 
+/**
+ * Letterbox bars are the ImageNet mean colour, which our models' input normalisation maps to zero:
+ * the network sees "nothing" there (as its own zero padding), not a black edge it never saw in
+ * training (black bars made maps fire along their edge).
+ */
+export const LETTERBOX_RGB: [number, number, number] = [124, 116, 104];
+
 /** scale (+ pad) filters producing rgb24 at the model size. Works with ffmpeg 4.x and 5.x. */
 export function fitFilters(input: ModelInput): string[] {
   checkSize(input.width, input.height);
@@ -61,7 +68,7 @@ export function fitFilters(input: ModelInput): string[] {
   return [
     `scale=w='max(1,trunc(${factor}*iw+0.5))':h='max(1,trunc(${factor}*ih+0.5))':flags=bilinear`,
     'format=rgb24',
-    `pad=w=${w}:h=${h}:x='trunc((ow-iw)/2)':y='trunc((oh-ih)/2)':color=black`,
+    `pad=w=${w}:h=${h}:x='trunc((ow-iw)/2)':y='trunc((oh-ih)/2)':color=0x${LETTERBOX_RGB.map((c) => c.toString(16).padStart(2, '0')).join('')}`,
   ];
 }
 

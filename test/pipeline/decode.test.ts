@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeDecodeCommand } from '../../src/pipeline/decode-command.js';
-import { mapBoxToSource } from '../../src/pipeline/geometry.js';
+import { LETTERBOX_RGB, mapBoxToSource } from '../../src/pipeline/geometry.js';
 import { probeSource } from '../../src/pipeline/probe.js';
 import { countFrames, openSource } from '../../src/pipeline/source.js';
 import type { Frame } from '../../src/pipeline/types.js';
@@ -124,14 +124,14 @@ describe.each(FFMPEG_BUILDS)('decode with $name', ({ path }) => {
     expect(frames[0].geometry).toMatchObject({ sourceWidth: 120, sourceHeight: 160, contentWidth: 48, contentHeight: 64, contentX: 8, contentY: 0 });
   });
 
-  it('letterbox: bars are black, the picture keeps its colour, geometry says where', async () => {
+  it('letterbox: bars are the mean colour (zero after normalisation), the picture keeps its colour, geometry says where', async () => {
     const input = 'lavfi:color=c=white:size=160x120:rate=25:duration=0.2';
     const { frames } = await collect(openSource({ ...model, input }));
     expect(frames.length).toBe(5);
     const frame = frames[0];
     expect(frame.geometry).toMatchObject({ mode: 'letterbox', sourceWidth: 160, sourceHeight: 120, contentX: 0, contentY: 8, contentWidth: 64, contentHeight: 48 });
     for (let x = 0; x < 64; x += 7) {
-      for (const y of [0, 7, 56, 63]) expect(pixel(frame, x, y)).toEqual([0, 0, 0]);
+      for (const y of [0, 7, 56, 63]) expect(pixel(frame, x, y)).toEqual(LETTERBOX_RGB);
       for (const y of [8, 30, 55]) for (const channel of pixel(frame, x, y)) expect(channel).toBeGreaterThan(240);
     }
   });
@@ -142,7 +142,7 @@ describe.each(FFMPEG_BUILDS)('decode with $name', ({ path }) => {
     // 90x160 into 64x64: factor 0.4, picture 36x64 at x=14.
     expect(frame.geometry).toMatchObject({ contentX: 14, contentY: 0, contentWidth: 36, contentHeight: 64 });
     for (let y = 0; y < 64; y += 9) {
-      for (const x of [0, 13, 50, 63]) expect(pixel(frame, x, y)).toEqual([0, 0, 0]);
+      for (const x of [0, 13, 50, 63]) expect(pixel(frame, x, y)).toEqual(LETTERBOX_RGB);
       for (const x of [14, 32, 49]) expect(pixel(frame, x, y)[0]).toBeGreaterThan(240);
     }
   });
