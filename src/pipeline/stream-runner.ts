@@ -246,6 +246,7 @@ export class StreamRunner {
 
   /** Stops decoding; frames already in the pipeline are still completed and written. */
   stop(): Promise<void> {
+    if (!this.sourceEnded) this.notice('info', 'stopped', `stream ${this.id} was stopped`);
     this.subscription?.unsubscribe();
     this.onSourceEnd();
     return this.finished.catch(() => undefined);

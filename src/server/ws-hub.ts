@@ -40,6 +40,8 @@ export class WsHub {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly limits: SessionLimits;
   private nextId = 1;
+  /** Clients whose writes are held until the current turn ends (see holdUntilTurnEnds). */
+  private held: ClientSession[] | undefined;
 
   constructor(
     private readonly handle: PipelineHandle,
@@ -67,7 +69,7 @@ export class WsHub {
       this.refuse(socket, 503, 'max-clients', `The server has its maximum of ${this.config.maxClients} clients (server.maxClients).`);
       return;
     }
-    this.server.handleUpgrade(request, socket, head, (ws) => this.guarded(() => this.open(ws, request)));
+    this.server.handleUpgrade(request, socket, head, (ws) => this.guarded(() => this.open(ws, request, socket)));
   }
 
   /** Writes an HTTP error on a socket that asked for an upgrade, and closes it. */
@@ -114,14 +116,14 @@ export class WsHub {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private open(ws: WebSocket, request: IncomingMessage): void {
+  private open(ws: WebSocket, request: IncomingMessage, transport: Duplex): void {
     const id = this.nextId++;
     const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
     const session = new ClientSession(id, remote, ws, this.limits, this.counters, {
       listStreams: () => this.streamsMessage(),
       knownStreamIds: () => new Set(this.safeStreams().map((stream) => stream.id)),
       terminate: (target, reason) => this.drop(target, reason),
-    });
+    }, transport);
     this.sessions.add(session);
     this.counters.connected += 1;
     ws.on('pong', () => (session.alive = true));
@@ -186,6 +188,7 @@ export class WsHub {
   }
 
   private onEvent(event: PipelineEvent): void {
+    this.holdUntilTurnEnds();
     if (event.type === 'result') this.onResult(event.result);
     else if (event.type === 'tracks') this.onTrackEvents(event.stream, event.events, performance.now());
     else this.onNotice(event.notice);
@@ -197,6 +200,23 @@ export class WsHub {
       // Track ends are never dropped for a slow client.
       for (const session of this.sessions) session.deliver(stream, 'events', eventMessage, now, event.type !== 'end');
     }
+  }
+
+  /**
+   * Holds every client's writes until the end of this turn of the event loop: the pipeline hands
+   * over a whole batch of frames (results, events, heatmaps, previews) at once, and each client then
+   * gets them in one write instead of one system call per message, which is most of what fanning
+   * out to many clients costs.
+   */
+  private holdUntilTurnEnds(): void {
+    if (this.held || this.sessions.size === 0) return;
+    const held = [...this.sessions];
+    this.held = held;
+    for (const session of held) session.hold();
+    queueMicrotask(() => {
+      this.held = undefined;
+      for (const session of held) session.release();
+    });
   }
 
   private onResult(result: FrameResult): void {
@@ -222,6 +242,7 @@ export class WsHub {
 
   private onPreview(preview: PreviewFrame): void {
     if (this.sessions.size === 0) return;
+    this.holdUntilTurnEnds();
     const message = new Outgoing(() => encodePreviewMessage(preview), true);
     const now = performance.now();
     for (const session of this.sessions) session.deliver(preview.stream, 'previews', message, now);
