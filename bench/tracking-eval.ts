@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- tracking [--val 1,3] [--test 2,4] [--frames 300] [--objective idf1|idf1+mota]
- * [--out-dir DIR] [--val-only]`: tracking accuracy of the whole chain on the demo clip, per-frame
+ * [--out-dir DIR] [--val-only] [--model DIR]`: tracking accuracy of the whole chain on the demo clip, per-frame
  * boxes vs smoothed maps, with and without the tracker, against the clip's MOTChallenge gt.txt
  * (docs/RESULTS.md, "Tracking on the demo clip").
  *
@@ -35,9 +35,11 @@ function flag(args: string[], name: string, fallback: string): string {
 
 const seedList = (text: string) => text.split(',').map((s) => Number(s.trim()));
 
+let modelDir = resolve('models/default');
+
 function captureConfig(): WsolConfig {
   const base = defaultConfig();
-  return { ...base, model: { ...base.model, path: resolve('models/default'), topK: RECORDED_TOP_K }, boxes: { ...base.boxes, topK: RECORDED_TOP_K } };
+  return { ...base, model: { ...base.model, path: modelDir, topK: RECORDED_TOP_K }, boxes: { ...base.boxes, topK: RECORDED_TOP_K } };
 }
 
 async function captureClips(pool: LocalizerPool, seeds: number[], frames: number, fit: Fit): Promise<{ runs: CapturedRun[]; gts: MotFile[] }> {
@@ -76,6 +78,7 @@ export async function runTrackingBench(args: string[]): Promise<void> {
   const frames = Number(flag(args, '--frames', '300'));
   const outDir = resolve(flag(args, '--out-dir', join('.cache', 'bench', 'tracking')));
   const objective = flag(args, '--objective', 'idf1') as Objective;
+  modelDir = resolve(flag(args, '--model', 'models/default'));
   if (!(objective in OBJECTIVES)) throw new Error(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
   if (valSeeds.some((s) => testSeeds.includes(s))) throw new Error('val and test seeds must differ');
   mkdirSync(outDir, { recursive: true });

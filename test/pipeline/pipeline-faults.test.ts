@@ -24,7 +24,12 @@ let pool: LocalizerPool;
 function config(): WsolConfig {
   const base = defaultConfig();
   // Low thresholds so the weak default model confirms tracks on the demo digits.
-  return { ...base, model: { ...base.model, path: MODEL }, tracker: { ...base.tracker, highThreshold: 0.2, newTrackThreshold: 0.2, minHits: 2 } };
+  return {
+    ...base,
+    model: { ...base.model, path: MODEL, topK: 1 },
+    boxes: { ...base.boxes, threshold: 0.3, minAreaFraction: 0.002, topK: 1 },
+    tracker: { ...base.tracker, highThreshold: 0.2, newTrackThreshold: 0.2, minHits: 2 },
+  };
 }
 
 beforeAll(async () => {
