@@ -129,7 +129,10 @@ export async function runCommand(options: RunOptions): Promise<void> {
   let stopping = false;
   let onSignal = (): void => undefined;
   try {
-    const pipeline = await startPipeline({ config, localizer: pool, maxInFlight: workerCount(config.model.workers), outputsFor }, streams);
+    // One batch more than workers: it waits in the pool and starts the moment a worker hands back a
+    // result, instead of after that result's post-processing (a batch job trades latency for throughput).
+    const maxInFlight = workerCount(config.model.workers) + 1;
+    const pipeline = await startPipeline({ config, localizer: pool, maxInFlight, outputsFor }, streams);
     pipeline.events.subscribe((event) => {
       if (event.type === 'result') progress.tick();
       // Source and output failures end the run and are reported once, at the end, by the CLI.
