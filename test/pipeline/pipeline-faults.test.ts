@@ -92,7 +92,10 @@ describe('pipeline faults', () => {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/live.ts`;
     try {
       const stream = streamSchema.parse({ id: 'cam', input: url, live: true, reconnect: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 } });
-      const pipeline = await startPipeline({ config: config(), localizer: pool, maxInFlight: 1 }, [stream]);
+      // A long live queue: a loaded machine must not drop the frames the tracks are made of.
+      const cfg = config();
+      const liveConfig = { ...cfg, batching: { ...cfg.batching, liveQueue: 1000 }, tracker: { ...cfg.tracker, minHits: 1 } };
+      const pipeline = await startPipeline({ config: liveConfig, localizer: pool, maxInFlight: 1 }, [stream]);
       const events: PipelineEvent[] = [];
       pipeline.events.subscribe((e) => events.push(e));
       await pipeline.done;

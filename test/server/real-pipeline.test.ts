@@ -126,7 +126,7 @@ describe('the server on the real pipeline', () => {
 
     const [demo] = await listStreams();
     expect(demo).toMatchObject({ id: 'demo', status: 'online', clients: 1 });
-    expect(demo!.frames.processed).toBeGreaterThan(20);
+    expect(demo!.frames.processed).toBeGreaterThanOrEqual(results.length);
   });
 
   it('runs a stream added through the API next to the demo, and ends it (tracks, notice, stream list) when it is removed', async () => {
