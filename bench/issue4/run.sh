@@ -2,9 +2,9 @@
 # Reproduces the "ICL and SPA2Net vs CAM (issue 4)" section of docs/RESULTS.md.
 # Every run fine-tunes the shipped cam model (models/default) on the same backbone, data, lr and
 # budget, then is evaluated once (thresholds on val, reported on test).
-#   bench/issue4/run.sh main      cam / icl / spa2net, seeds 1-3, MAIN_LIMIT images (+ gradcam/dgl, seed 1)
-#   bench/issue4/run.sh maps      gradcam and dgl on the cam runs of every seed
-#   bench/issue4/run.sh ablate    1 seed, ABL_LIMIT images: full methods and one component off at a
+#   bench/issue4/run.sh "main 1 2"  cam / icl / spa2net for the given seeds, MAIN_LIMIT images
+#   bench/issue4/run.sh "maps 2"  gradcam and dgl on the cam runs of the given seeds
+#   bench/issue4/run.sh ablate    1 seed, ABL_LIMIT (320) images: full methods and one component off at a
 #                                 time, judged by the training run's own val check (ABL_VAL val images;
 #                                 the test split is not used for ablations)
 #   bench/issue4/run.sh ablate_spa2net   the SPA2Net ablations at the main budget (seed 1, val only)
@@ -21,9 +21,10 @@ MAIN_LIMIT=${MAIN_LIMIT:-2000}
 ABL_LIMIT=${ABL_LIMIT:-320}
 ABL_VAL=${ABL_VAL:-300}
 LR=${LR:-0.0003}
-# The start point of every run. The published runs used models/default as committed at 07:04 UTC of
-# the session (the 5-epoch stage-1 cam model); point INIT at that model if models/default has changed.
-INIT=${INIT:-models/default}
+# The start point of every run. The published runs used the 5-epoch stage-1 cam model (models/default
+# before commit 199925b); models/default is now stage 2, so get stage 1 back with e.g.
+#   mkdir -p .cache/models/issue4/init-stage1 && git archive 199925b~1 models/default | tar -x -C .cache/models/issue4/init-stage1 --strip-components=2
+INIT=${INIT:-.cache/models/issue4/init-stage1}
 mkdir -p "$MODELS" "$REPORTS" "$LOGS"
 wsol() { nice -n 10 node_modules/.bin/tsx src/cli.ts "$@"; }
 
