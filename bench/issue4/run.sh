@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the "ICL and SPA2Net vs CAM (issue 4)" section of docs/RESULTS.md.
-# Every run fine-tunes the shipped cam model (models/default) on the same backbone, data, lr and
+# Every run fine-tunes the stage-1 cam model (INIT below) on the same backbone, data, lr and
 # budget, then is evaluated once (thresholds on val, reported on test).
 #   bench/issue4/run.sh "main 1 2"  cam / icl / spa2net for the given seeds, MAIN_LIMIT images
 #   bench/issue4/run.sh "maps 2"  gradcam and dgl on the cam runs of the given seeds
