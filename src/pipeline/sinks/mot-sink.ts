@@ -20,7 +20,8 @@
 import type { FrameResult, TrackSnapshot } from '../results.js';
 import { toPixelRect } from '../results.js';
 import { LineFile } from './line-file.js';
-import { OrderedWork, type ResultSink, roundTo } from './sink.js';
+import { LinesSink } from './lines-sink.js';
+import { type ResultSink, roundTo } from './sink.js';
 
 export interface MotSinkOptions {
   /** Also write lost tracks (their predicted boxes). Default false. */
@@ -40,28 +41,8 @@ export function reportedTracks(result: FrameResult, includeLost: boolean): Track
   return result.tracks.filter((t) => t.state === 'confirmed' || (includeLost && t.state === 'lost'));
 }
 
-class MotSink implements ResultSink {
-  private readonly work = new OrderedWork();
-
-  constructor(
-    private readonly file: LineFile,
-    private readonly includeLost: boolean,
-  ) {}
-
-  write(result: FrameResult): Promise<void> {
-    return this.work.run(async () => {
-      const lines = reportedTracks(result, this.includeLost).map((t) => `${formatMotLine(result.index, t, result.width, result.height)}\n`);
-      if (lines.length > 0) await this.file.append(lines.join(''));
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.work.idle().catch(() => undefined);
-    await this.file.close();
-  }
-}
-
 export function openMotSink(path: string, options: MotSinkOptions = {}): ResultSink {
   const file = LineFile.open({ kind: 'mot', path, ...(options.stream === undefined ? {} : { stream: options.stream }) });
-  return new MotSink(file, options.includeLost ?? false);
+  const includeLost = options.includeLost ?? false;
+  return new LinesSink(file, (result) => reportedTracks(result, includeLost).map((t) => `${formatMotLine(result.index, t, result.width, result.height)}\n`).join(''));
 }
