@@ -10,7 +10,7 @@ import { fixed, median, mib } from './bench-util.js';
 export interface Round {
   round: number;
   workers: number;
-  /** Batches in flight beyond one per worker (0 = as `wsol run` starts the pipeline). */
+  /** Batches in flight beyond one per worker (0 = as `wsol serve` starts the pipeline, 1 = as `wsol run`). */
   extra: number;
   modelOnlyFps: number;
   /** Process CPU time per image of the model-only run, ms. */
@@ -97,7 +97,7 @@ export function printRatios(rows: CaseRow[]): void {
   for (const extra of [...new Set(rows.map((r) => r.extra))]) {
     const one = rows.find((r) => r.workers === 1 && r.extra === extra);
     const pool = rows.filter((r) => r.workers > 1 && r.extra === extra).at(-1);
-    const variant = extra ? ` (+${extra} batch in flight)` : ' (as wsol run)';
+    const variant = extra === 0 ? ' (one batch per worker, as wsol serve)' : extra === 1 ? ' (+1 batch in flight, as wsol run)' : ` (+${extra} batches in flight)`;
     if (one) {
       const ratio = median(one.rounds.map((r) => r.run.steadyFps / r.modelOnlyFps));
       const wall = median(one.rounds.map((r) => r.run.wallFps / r.modelOnlyFps));

@@ -9,7 +9,8 @@
  * the two ratios of issue 5: end-to-end / model-only with 1 worker (>= 0.85) and the pool / 1 worker
  * (>= 1.5 on 2 cores). `--extra-in-flight 0,1` also runs the pipeline with one batch more in flight
  * than workers (maxInFlight = workers + 1: the next batch waits in the pool, so a worker does not
- * wait for the main thread's post-processing); 0 is how `wsol run` starts it.
+ * wait for the main thread's post-processing); 1 is how `wsol run` starts it, 0 how `wsol serve` does
+ * (live sources: one batch less of latency).
  */
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';

@@ -46,12 +46,7 @@ function checkMap(map: LocalizationMap): void {
 export function pictureScoreMap(map: LocalizationMap, geometry: FrameGeometry): PictureScoreMap {
   checkMap(map);
   const { width: W, height: H, contentX: cx, contentY: cy, contentWidth: cw, contentHeight: ch } = geometry;
-  const full = resizeBicubic(map.data, map.w, map.h, W, H);
-  let data = full;
-  if (cx !== 0 || cy !== 0 || cw !== W || ch !== H) {
-    data = new Float32Array(cw * ch);
-    for (let y = 0; y < ch; y++) data.set(full.subarray((cy + y) * W + cx, (cy + y) * W + cx + cw), y * cw);
-  }
+  const data = resizeBicubic(map.data, map.w, map.h, W, H, { x: cx, y: cy, width: cw, height: ch });
   return { width: cw, height: ch, data: minMaxNormalize(data, data) };
 }
 
@@ -84,7 +79,7 @@ export function detectionsFromMaps(result: LocalizerResult, geometry: FrameGeome
   const detections: Detection[] = [];
   for (const { map, p, label } of topMaps(result, boxes.topK)) {
     const scoreMap = pictureScoreMap(map, geometry);
-    const components = extractComponents(scoreMap.data, scoreMap.width, scoreMap.height, boxes.threshold, boxes.mode);
+    const components = extractComponents(scoreMap.data, scoreMap.width, scoreMap.height, boxes.threshold, boxes.mode, false);
     const kept = components
       .map((c, order) => ({ c, order, box: componentToSourceBox(c, geometry) }))
       .filter(({ box }) => (box[2] - box[0]) * (box[3] - box[1]) >= boxes.minAreaFraction)

@@ -9,6 +9,17 @@ function grid(rows: number[][]): { map: Float32Array; w: number; h: number } {
 }
 
 describe('extractComponents (the pipeline rule)', () => {
+  it('gives the same components without contour tracing, with contourArea 0', () => {
+    const w = 9;
+    const h = 7;
+    const map = new Float32Array(w * h).map((_, i) => (Math.sin(i * 0.9) + 1) / 2);
+    const traced = extractComponents(map, w, h, 0.6);
+    const plain = extractComponents(map, w, h, 0.6, 'all', false);
+    expect(traced.length).toBeGreaterThan(1);
+    expect(traced.some((c) => c.contourArea > 0)).toBe(true);
+    expect(plain).toEqual(traced.map((c) => ({ ...c, contourArea: 0 })));
+  });
+
   it('thresholds strictly above floor(threshold * max(u)) after uint8 quantisation', () => {
     // u = [127, 128, 255]; threshold 0.5 -> cut floor(127.5) = 127, so 127 is out and 128 is in.
     const { map, w, h } = grid([[0.5, 128 / 255, 1]]);

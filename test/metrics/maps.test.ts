@@ -55,7 +55,76 @@ describe('resize like cv2.resize', () => {
   it('rejects a size that does not match the data', () => {
     expect(() => resizeBicubic(new Float32Array(5), 2, 2, 4, 4)).toThrow(RangeError);
   });
+
+  it('matches a direct (non-separable-cached) evaluation of the cv2 kernels on random sizes', () => {
+    const rng = seeded(7);
+    for (let trial = 0; trial < 40; trial++) {
+      const [sw, sh, dw, dh] = [1 + Math.floor(rng() * 14), 1 + Math.floor(rng() * 14), 1 + Math.floor(rng() * 40), 1 + Math.floor(rng() * 40)];
+      const src = new Float32Array(sw * sh).map(() => rng() * 2 - 1);
+      const cubic = resizeBicubic(src, sw, sh, dw, dh);
+      const linear = resizeBilinear(src, sw, sh, dw, dh);
+      for (let y = 0; y < dh; y++) {
+        for (let x = 0; x < dw; x++) {
+          expect(cubic[y * dw + x]).toBeCloseTo(directResize(src, sw, sh, dw, dh, x, y, 'cubic'), 5);
+          expect(linear[y * dw + x]).toBeCloseTo(directResize(src, sw, sh, dw, dh, x, y, 'linear'), 5);
+        }
+      }
+    }
+  });
+
+  it('a crop is exactly that rectangle of the full resize', () => {
+    const rng = seeded(11);
+    for (let trial = 0; trial < 30; trial++) {
+      const [sw, sh, dw, dh] = [1 + Math.floor(rng() * 14), 1 + Math.floor(rng() * 14), 1 + Math.floor(rng() * 50), 1 + Math.floor(rng() * 50)];
+      const src = new Float32Array(sw * sh).map(() => rng());
+      const full = resizeBicubic(src, sw, sh, dw, dh);
+      const x = Math.floor(rng() * dw);
+      const y = Math.floor(rng() * dh);
+      const width = 1 + Math.floor(rng() * (dw - x));
+      const height = 1 + Math.floor(rng() * (dh - y));
+      const crop = resizeBicubic(src, sw, sh, dw, dh, { x, y, width, height });
+      expect(crop.length).toBe(width * height);
+      for (let r = 0; r < height; r++) expect(Array.from(crop.subarray(r * width, (r + 1) * width))).toEqual(Array.from(full.subarray((y + r) * dw + x, (y + r) * dw + x + width)));
+    }
+  });
+
+  it('rejects a crop outside the output', () => {
+    expect(() => resizeBicubic(new Float32Array(4), 2, 2, 8, 8, { x: 4, y: 0, width: 5, height: 2 })).toThrow(/not inside the 8x8 output/);
+    expect(() => resizeBicubic(new Float32Array(4), 2, 2, 8, 8, { x: 0, y: 0, width: 0, height: 2 })).toThrow(RangeError);
+  });
 });
+
+/** Mulberry32: a small seeded generator so the random cases are the same every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One output pixel of cv2.resize straight from its definition: half-pixel centres, replicated border. */
+function directResize(src: Float32Array, sw: number, sh: number, dw: number, dh: number, x: number, y: number, kind: 'cubic' | 'linear'): number {
+  const axis = (d: number, s: number, n: number): [number[], number[]] => {
+    const f = Math.fround((d + 0.5) * (s / n) - 0.5);
+    const i = Math.floor(f);
+    const t = f - i;
+    const clamp = (k: number): number => Math.min(s - 1, Math.max(0, k));
+    if (kind === 'linear') return [[clamp(i), clamp(i + 1)], [1 - t, t]];
+    const a = -0.75;
+    const near = (u: number): number => ((a + 2) * u - (a + 3)) * u * u + 1;
+    const far = (u: number): number => ((a * u - 5 * a) * u + 8 * a) * u - 4 * a;
+    return [[clamp(i - 1), clamp(i), clamp(i + 1), clamp(i + 2)], [far(t + 1), near(t), near(1 - t), far(2 - t)]];
+  };
+  const [xi, xw] = axis(x, sw, dw);
+  const [yi, yw] = axis(y, sh, dh);
+  let v = 0;
+  for (let b = 0; b < yi.length; b++) for (let a = 0; a < xi.length; a++) v += src[yi[b]! * sw + xi[a]!]! * xw[a]! * yw[b]!;
+  return v;
+}
 
 describe('prepareScoreMap', () => {
   it('resizes to 224x224 by default and normalises to exactly [0, 1]', () => {

@@ -21,7 +21,10 @@ export interface MapComponent {
   box: Box;
   /** Number of pixels in the component. */
   area: number;
-  /** Area enclosed by the outer contour through border pixel centres (cv2.contourArea). */
+  /**
+   * Area enclosed by the outer contour through border pixel centres (cv2.contourArea). In 'all'
+   * mode it is traced only when asked for (`contourAreas`), else 0.
+   */
   contourArea: number;
   /** Mean and maximum of the map's values over the component's pixels. */
   meanScore: number;
@@ -108,12 +111,14 @@ function labelForeground(levels: Uint8Array, cut: number, width: number, height:
 /**
  * Components of the map at one threshold. Empty when no pixel passes. Order: raster order of the
  * components' first pixels. The pipeline uses `area`, `meanScore` and `peakScore` as box scores.
+ * `contourAreas` traces every component's outer contour in 'all' mode (the pipeline does not need
+ * it; tracing costs about as much as the labelling).
  */
-export function extractComponents(map: Float32Array, width: number, height: number, threshold: number, mode: BoxMode = 'all'): MapComponent[] {
-  return componentsAt(map, width, height, threshold, mode).components;
+export function extractComponents(map: Float32Array, width: number, height: number, threshold: number, mode: BoxMode = 'all', contourAreas = true): MapComponent[] {
+  return componentsAt(map, width, height, threshold, mode, contourAreas).components;
 }
 
-function componentsAt(map: Float32Array, width: number, height: number, threshold: number, mode: BoxMode): { components: MapComponent[]; cut: number; scratch: Scratch } {
+function componentsAt(map: Float32Array, width: number, height: number, threshold: number, mode: BoxMode, contourAreas = true): { components: MapComponent[]; cut: number; scratch: Scratch } {
   checkInput(map, width, height, threshold);
   const s = scratchFor(width * height);
   const cut = thresholdLevel(threshold, quantizeScores(map, s.levels));
@@ -149,7 +154,7 @@ function componentsAt(map: Float32Array, width: number, height: number, threshol
   }
   for (let i = 0; i < found.length; i++) found[i]!.meanScore = sums[i]! / found[i]!.area;
   if (mode === 'all') {
-    for (let i = 0; i < found.length; i++) found[i]!.contourArea = outerContourArea(levels, cut, width, height, starts[i]!);
+    if (contourAreas) for (let i = 0; i < found.length; i++) found[i]!.contourArea = outerContourArea(levels, cut, width, height, starts[i]!);
     return { components: found, cut, scratch: s };
   }
   const best = largestByContour(found, starts, levels, cut, width, height);
