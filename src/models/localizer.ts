@@ -64,6 +64,7 @@ export class TfjsLocalizer implements Localizer {
       get backend(): string {
         return tf.getBackend();
       },
+      classAgnosticMaps: this.mapper.classAgnostic === true,
     };
   }
 

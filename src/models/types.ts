@@ -48,6 +48,12 @@ export interface LocalizerInfo {
   mapSize: [number, number];
   /** TF.js backend actually used (e.g. "wasm"). */
   backend: string;
+  /**
+   * True when every class gets the same map (SPA2Net's class-agnostic SOS map): the map says where
+   * objects are, the scores say what they are. The pipeline then smooths one map and makes boxes
+   * once, labelled with the most probable class, instead of once per top-k class. Absent = false.
+   */
+  classAgnosticMaps?: boolean;
 }
 
 export interface Localizer {

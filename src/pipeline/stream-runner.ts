@@ -9,6 +9,7 @@ import type { StreamConfig, WsolConfig } from '../config/schema.js';
 import { isWsolError, WsolError } from '../errors.js';
 import type { LocalizerInfo, LocalizerResult } from '../models/types.js';
 import { FrameCredits, createSourceStats, type SourceStats } from './flow-control.js';
+import { labelAgnosticMap, toAgnosticMap } from './agnostic-maps.js';
 import { detectionsFromMaps, heatmapU8 } from './frame-boxes.js';
 import type { PreviewFrame, StreamInfo } from './pipeline-api.js';
 import { RateMeter } from './rate-meter.js';
@@ -179,9 +180,11 @@ export class StreamRunner {
     let detections: FrameResult['detections'] = [];
     let heatmap: FrameResult['heatmap'];
     if (outcome.result) {
-      const smoothed = this.smoother.apply(outcome.result, frame);
+      const agnostic = this.deps.model.classAgnosticMaps === true;
+      const smoothed = agnostic ? labelAgnosticMap(this.smoother.apply(toAgnosticMap(outcome.result), frame)) : this.smoother.apply(outcome.result, frame);
       scores = smoothed.scores.slice(0, SCORES_KEPT);
-      detections = detectionsFromMaps(smoothed, frame.geometry, classes, this.deps.config.boxes);
+      const boxes = agnostic ? { ...this.deps.config.boxes, topK: 1 } : this.deps.config.boxes;
+      detections = detectionsFromMaps(smoothed, frame.geometry, classes, boxes);
       const top = smoothed.maps[0];
       if (top && (this.deps.heatmaps || this.deps.sinks?.needsHeatmap)) heatmap = heatmapU8(top, frame.geometry);
     }

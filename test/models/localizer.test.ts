@@ -78,6 +78,7 @@ describe('TF.js Localizer', () => {
   it('runs dgl or gradcam on the same cam model when asked, at the default or named layers', async () => {
     const dgl = await loadLocalizer(dir, { method: 'dgl', topK: 2 });
     expect(dgl.info.method).toBe('dgl');
+    expect(dgl.info.classAgnosticMaps).toBe(false); // per-class maps: the pipeline boxes each top-k class
     expect(dgl.layerNames).toEqual(['stage3_out']);
     const [r] = await dgl.localize(images.slice(0, 1));
     expect(r.maps.map((m) => [m.w, m.h, m.data.length])).toEqual([[4, 4, 16], [4, 4, 16]]);

@@ -120,6 +120,8 @@ export interface MapComputer {
   readonly mapSize: [number, number];
   /** Layers the maps come from (for reports). */
   readonly layerNames: string[];
+  /** Every selected class gets the same map (see LocalizerInfo.classAgnosticMaps). */
+  readonly classAgnostic?: boolean;
   /** Inference-mode logits and maps of the selected classes. Synchronous tensor work; wrap in tf.tidy. */
   compute(x: tf.Tensor4D, selection: ClassSelection): MapBatch;
 }

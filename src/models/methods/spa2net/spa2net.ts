@@ -33,6 +33,7 @@ export function createSpa2NetMapper(model: tf.LayersModel, ctx: MapperContext): 
     method: 'spa2net',
     mapSize: [w, h],
     layerNames: [sosName],
+    classAgnostic: true,
     compute(x: tf.Tensor4D, selection: ClassSelection): MapBatch {
       const outputs = model.apply(x, { training: false }) as tf.Tensor[];
       const logits = outputs[0] as tf.Tensor2D;
