@@ -40,7 +40,7 @@ function modelOutputs(): { logits: number[][]; maps: number[][][][] } {
 
 describe('TF.js Localizer', () => {
   it('reports what it runs', () => {
-    expect(localizer.info).toEqual({ method: 'cam', classes: ['a', 'b', 'c'], inputSize: [16, 16], mapSize: [4, 4], backend: 'wasm' });
+    expect(localizer.info).toEqual({ method: 'cam', classes: ['a', 'b', 'c'], inputSize: [16, 16], mapSize: [4, 4], backend: 'wasm', classAgnosticMaps: false });
     expect(localizer.layerNames).toEqual(['class_maps']);
   });
 
