@@ -81,16 +81,6 @@ export class FrameBatcher<T> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Drops queued frames (not running ones) and returns them, e.g. when a stream is removed. */
-  remove(predicate: (item: T) => boolean): T[] {
-    const removed: T[] = [];
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      if (predicate(this.queue[i]!.item)) removed.unshift(this.queue.splice(i, 1)[0]!.item);
-    }
-    this.checkIdle();
-    return removed;
-  }
-
   private pump(): void {
     if (this.timer) {
       clearTimeout(this.timer);

@@ -169,6 +169,10 @@ export class Pipeline implements PipelineHandle {
     if (this.runners.size === 0) this.resolveDone();
   }
 
+  /**
+   * Stops one stream. Frames it already decoded still go through the model, so its outputs end
+   * with every frame it read (no lost results); false when no such stream runs.
+   */
   async removeStream(id: string): Promise<boolean> {
     const runner = this.runners.get(id);
     if (!runner) return false;

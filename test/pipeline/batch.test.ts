@@ -93,13 +93,4 @@ describe('FrameBatcher', () => {
     expect(seen).toEqual([[0], [1], [2]]);
     expect(errors).toHaveLength(1);
   });
-
-  it('removes the queued frames of a stream (not the running ones)', () => {
-    const { batcher, batches } = harness({ size: 2, maxWaitMs: 10_000, maxInFlight: 1 });
-    [10, 21, 12, 23, 14].forEach((i) => batcher.push(i));
-    expect(batches).toEqual([[10, 21]]);
-    expect(batcher.remove((i) => i >= 20)).toEqual([23]);
-    expect(batcher.queued).toBe(2);
-    batcher.dispose();
-  });
 });
