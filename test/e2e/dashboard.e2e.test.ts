@@ -11,6 +11,8 @@ import { launchBrowser, type Browser } from './browser.js';
 import { hexToRgb, lineCoverage, near, pixel } from './pixels.js';
 
 const BOX: [number, number, number, number] = [0.25, 0.3, 0.7, 0.8];
+/** A box touching the right and bottom edges of the frame. */
+const EDGE_BOX: [number, number, number, number] = [0.8, 0.85, 1, 1];
 const GREY = 128;
 
 /** A flat grey 320x240 JPEG, encoded by ffmpeg like the pipeline's previews. */
@@ -40,7 +42,7 @@ function startFeed(server: TestServer): void {
   let index = 0;
   clearInterval(feed);
   feed = setInterval(() => {
-    server.pipeline.result(makeResult('demo', index, { tracks: [track(1, BOX)], heatmap: cornerHeatmap() }));
+    server.pipeline.result(makeResult('demo', index, { tracks: [track(1, BOX), track(2, EDGE_BOX)], heatmap: cornerHeatmap() }));
     if (index % 5 === 0) server.pipeline.preview({ stream: 'demo', index, ptsMs: index * 40, width: 320, height: 240, jpeg });
     index += 1;
   }, 40);
@@ -87,6 +89,13 @@ describe('dashboard in headless Chromium', () => {
     expect(lineCoverage(image, color, [x0 + 5, y1], [x1 - 5, y1])).toBeGreaterThan(0.9);
     expect(lineCoverage(image, color, [x0, y0 + 5], [x0, y1 - 5])).toBeGreaterThan(0.9);
     expect(lineCoverage(image, color, [x1, y0 + 5], [x1, y1 - 5])).toBeGreaterThan(0.9);
+    // A box on the frame's right and bottom edges is drawn inside the canvas: its 3 px line covers the last 3 columns and rows.
+    const edge = hexToRgb(await page.evaluate(() => (window as unknown as { wsolDashboard: { colorForTrack(id: number): string } }).wsolDashboard.colorForTrack(2)));
+    const [ex0, ey0] = [EDGE_BOX[0] * image.width, EDGE_BOX[1] * image.height];
+    for (const inward of [1, 3]) {
+      expect(near(pixel(image, image.width - inward, (ey0 + image.height) / 2), edge, 40)).toBe(true);
+      expect(near(pixel(image, (ex0 + image.width) / 2, image.height - inward), edge, 40)).toBe(true);
+    }
     // Away from the box the colour is absent: a cold corner shows the grey preview as it is.
     expect(lineCoverage(image, color, [5, image.height - 10], [x0 - 10, image.height - 10])).toBe(0);
     expect(near(pixel(image, image.width * 0.1, image.height * 0.9), [GREY, GREY, GREY], 12)).toBe(true);

@@ -103,12 +103,14 @@ export class Overlay {
     ctx.restore();
   }
 
+  /** Strokes the box inside its pixels [x0, x1) x [y0, y1), so a box on the frame's edge stays on the canvas. */
   rect(box, W, H) {
-    const x0 = Math.round(box[0] * W);
-    const y0 = Math.round(box[1] * H);
-    const x1 = Math.round(box[2] * W);
-    const y1 = Math.round(box[3] * H);
-    this.ctx.strokeRect(x0 + 0.5, y0 + 0.5, Math.max(1, x1 - x0), Math.max(1, y1 - y0));
+    const inset = this.ctx.lineWidth / 2;
+    const x0 = Math.min(W - 1, Math.max(0, Math.round(box[0] * W)));
+    const y0 = Math.min(H - 1, Math.max(0, Math.round(box[1] * H)));
+    const x1 = Math.min(W, Math.max(x0 + 1, Math.round(box[2] * W)));
+    const y1 = Math.min(H, Math.max(y0 + 1, Math.round(box[3] * H)));
+    this.ctx.strokeRect(x0 + inset, y0 + inset, Math.max(0, x1 - x0 - 2 * inset), Math.max(0, y1 - y0 - 2 * inset));
   }
 
   label(text, x, y, color) {
