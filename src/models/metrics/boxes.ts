@@ -36,7 +36,7 @@ export function quantizeScores(map: ArrayLike<number>, out: Uint8Array): number 
   let max = 0;
   for (let i = 0; i < map.length; i++) {
     const v = map[i]!;
-    const q = v > 0 ? (v >= 1 ? 255 : Math.floor(v * 255)) : 0;
+    const q = v > 0 ? (v >= 1 ? 255 : (v * 255) | 0) : 0; // | 0 is floor for 0 < v * 255 < 255
     out[i] = q;
     if (q > max) max = q;
   }
@@ -52,14 +52,20 @@ export function thresholdLevel(threshold: number, maxLevel: number): number {
 interface Scratch {
   size: number;
   levels: Uint8Array;
+  /** Union-find parents: of foreground runs in componentsAt, of background pixels in holeExtents. */
   parent: Int32Array;
+  /** Component index of a root run. */
   label: Int32Array;
+  /** Foreground runs (raster order): run r is row runRow[r], columns runStart[r]..runEnd[r]. */
+  runRow: Int32Array;
+  runStart: Int32Array;
+  runEnd: Int32Array;
 }
 let shared: Scratch | undefined;
 
 function scratchFor(size: number): Scratch {
   if (!shared || shared.size !== size) {
-    shared = { size, levels: new Uint8Array(size), parent: new Int32Array(size), label: new Int32Array(size) };
+    shared = { size, levels: new Uint8Array(size), parent: new Int32Array(size), label: new Int32Array(size), runRow: new Int32Array(size), runStart: new Int32Array(size), runEnd: new Int32Array(size) };
   }
   return shared;
 }
@@ -89,23 +95,40 @@ function checkInput(map: ArrayLike<number>, width: number, height: number, thres
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${threshold}`);
 }
 
-/** Labels the 8-connected components of levels > cut; parent[p] of a foreground pixel ends at its root. */
-function labelForeground(levels: Uint8Array, cut: number, width: number, height: number, parent: Int32Array): void {
+/**
+ * Splits levels > cut into horizontal runs and joins 8-connected runs of consecutive rows in a
+ * union-find over runs (far fewer than pixels). Runs are numbered in raster order and a set's root
+ * is its smallest run, so a component's root run starts at its first pixel in raster order.
+ * Returns the number of runs.
+ */
+function labelRuns(levels: Uint8Array, cut: number, width: number, height: number, s: Scratch): number {
+  const { parent, runRow, runStart, runEnd } = s;
+  let count = 0;
+  let previousFirst = 0;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const p = row + x;
-      if (levels[p]! <= cut) continue;
-      parent[p] = p;
-      if (x > 0 && levels[p - 1]! > cut) union(parent, p, p - 1);
-      if (y > 0) {
-        const up = p - width;
-        if (x > 0 && levels[up - 1]! > cut) union(parent, p, up - 1);
-        if (levels[up]! > cut) union(parent, p, up);
-        if (x < width - 1 && levels[up + 1]! > cut) union(parent, p, up + 1);
+    const rowFirst = count;
+    const base = y * width;
+    let candidate = previousFirst; // first run of the row above that may still touch a run of this row
+    let x = 0;
+    while (x < width) {
+      if (levels[base + x]! <= cut) {
+        x++;
+        continue;
       }
+      const x0 = x;
+      while (x < width && levels[base + x]! > cut) x++;
+      const r = count++;
+      runRow[r] = y;
+      runStart[r] = x0;
+      runEnd[r] = x - 1;
+      parent[r] = r;
+      // Runs above touch this one (8-connectivity) when they overlap columns x0-1 .. x.
+      while (candidate < rowFirst && runEnd[candidate]! < x0 - 1) candidate++;
+      for (let q = candidate; q < rowFirst && runStart[q]! <= x; q++) union(parent, r, q);
     }
+    previousFirst = rowFirst;
   }
+  return count;
 }
 
 /**
@@ -122,35 +145,39 @@ function componentsAt(map: Float32Array, width: number, height: number, threshol
   checkInput(map, width, height, threshold);
   const s = scratchFor(width * height);
   const cut = thresholdLevel(threshold, quantizeScores(map, s.levels));
-  const { levels, parent, label } = s;
-  labelForeground(levels, cut, width, height, parent);
+  const { levels, parent, label, runRow, runStart, runEnd } = s;
+  const runs = labelRuns(levels, cut, width, height, s);
   const found: MapComponent[] = [];
   const starts: number[] = [];
   const sums: number[] = [];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      if (levels[p]! <= cut) continue;
-      const root = find(parent, p);
-      const value = map[p]!;
-      let c: MapComponent;
-      if (root === p) {
-        label[p] = found.length;
-        c = { box: [x, y, x, y], area: 0, contourArea: 0, meanScore: 0, peakScore: value };
-        found.push(c);
-        starts.push(p);
-        sums.push(0);
-      } else {
-        c = found[label[root]!]!;
-      }
-      const id = label[root]!;
-      if (x < c.box[0]) c.box[0] = x;
-      if (x > c.box[2]) c.box[2] = x;
-      c.box[3] = y; // rows are visited in order
-      c.area++;
-      sums[id]! += value;
-      if (value > c.peakScore) c.peakScore = value;
+  // Runs in raster order: each component's pixels are summed in raster order, as a pixel scan would.
+  for (let r = 0; r < runs; r++) {
+    const root = find(parent, r);
+    const y = runRow[r]!;
+    const x0 = runStart[r]!;
+    const x1 = runEnd[r]!;
+    const first = y * width + x0;
+    if (root === r) {
+      label[r] = found.length;
+      found.push({ box: [x0, y, x1, y], area: 0, contourArea: 0, meanScore: 0, peakScore: map[first]! });
+      starts.push(first);
+      sums.push(0);
     }
+    const id = label[root]!;
+    const c = found[id]!;
+    if (x0 < c.box[0]) c.box[0] = x0;
+    if (x1 > c.box[2]) c.box[2] = x1;
+    c.box[3] = y; // runs are visited in row order
+    c.area += x1 - x0 + 1;
+    let sum = sums[id]!;
+    let peak = c.peakScore;
+    for (let p = first; p <= first + x1 - x0; p++) {
+      const value = map[p]!;
+      sum += value;
+      if (value > peak) peak = value;
+    }
+    sums[id] = sum;
+    c.peakScore = peak;
   }
   for (let i = 0; i < found.length; i++) found[i]!.meanScore = sums[i]! / found[i]!.area;
   if (mode === 'all') {
