@@ -41,12 +41,12 @@ function checkMap(map: LocalizationMap): void {
 /**
  * The map as the box rule sees it: bicubic to the model input size, cropped to the picture's
  * content rectangle (letterbox bars removed), min-max normalised to 0..1 (all zeros when flat).
- * Does not modify `map`.
+ * Does not modify `map`. `out` (contentWidth x contentHeight values) is filled instead of a new array.
  */
-export function pictureScoreMap(map: LocalizationMap, geometry: FrameGeometry): PictureScoreMap {
+export function pictureScoreMap(map: LocalizationMap, geometry: FrameGeometry, out?: Float32Array): PictureScoreMap {
   checkMap(map);
   const { width: W, height: H, contentX: cx, contentY: cy, contentWidth: cw, contentHeight: ch } = geometry;
-  const data = resizeBicubic(map.data, map.w, map.h, W, H, { x: cx, y: cy, width: cw, height: ch });
+  const data = resizeBicubic(map.data, map.w, map.h, W, H, { x: cx, y: cy, width: cw, height: ch }, out);
   return { width: cw, height: ch, data: minMaxNormalize(data, data) };
 }
 
@@ -77,8 +77,10 @@ function topMaps(result: LocalizerResult, k: number): { map: LocalizationMap; p:
  */
 export function detectionsFromMaps(result: LocalizerResult, geometry: FrameGeometry, classes: readonly string[], boxes: BoxesConfig): Detection[] {
   const detections: Detection[] = [];
+  // One score buffer for all classes of the frame: each map is done with before the next (less garbage).
+  const buffer = new Float32Array(geometry.contentWidth * geometry.contentHeight);
   for (const { map, p, label } of topMaps(result, boxes.topK)) {
-    const scoreMap = pictureScoreMap(map, geometry);
+    const scoreMap = pictureScoreMap(map, geometry, buffer);
     const components = extractComponents(scoreMap.data, scoreMap.width, scoreMap.height, boxes.threshold, boxes.mode, false);
     const kept = components
       .map((c, order) => ({ c, order, box: componentToSourceBox(c, geometry) }))

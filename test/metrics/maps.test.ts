@@ -88,6 +88,17 @@ describe('resize like cv2.resize', () => {
     }
   });
 
+  it('writes into a given output of the crop size, also at the same size, and rejects another size', () => {
+    const src = new Float32Array([0.1, 0.9, 0.4, 0.6]);
+    const out = new Float32Array(6);
+    expect(resizeBicubic(src, 2, 2, 6, 4, { x: 1, y: 1, width: 3, height: 2 }, out)).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(resizeBicubic(src, 2, 2, 6, 4, { x: 1, y: 1, width: 3, height: 2 })));
+    const same = new Float32Array(4);
+    expect(Array.from(resizeBicubic(src, 2, 2, 2, 2, undefined, same))).toEqual(Array.from(src));
+    expect(Array.from(same)).toEqual(Array.from(src));
+    expect(() => resizeBicubic(src, 2, 2, 6, 4, undefined, out)).toThrow(/output has 6 values/);
+  });
+
   it('rejects a crop outside the output', () => {
     expect(() => resizeBicubic(new Float32Array(4), 2, 2, 8, 8, { x: 4, y: 0, width: 5, height: 2 })).toThrow(/not inside the 8x8 output/);
     expect(() => resizeBicubic(new Float32Array(4), 2, 2, 8, 8, { x: 0, y: 0, width: 0, height: 2 })).toThrow(RangeError);

@@ -47,6 +47,14 @@ function axisTaps(src: number, dst: number, kind: 'cubic' | 'linear'): AxisTaps 
   return { index, weight, taps };
 }
 
+/** The horizontal pass's rows, reused across calls (resizing is synchronous): the pipeline resizes several maps per frame. */
+let horizontalRows = new Float64Array(0);
+
+function horizontalScratch(length: number): Float64Array {
+  if (horizontalRows.length < length) horizontalRows = new Float64Array(length);
+  return horizontalRows.subarray(0, length);
+}
+
 /** Tap tables are pure functions of (kind, src, dst); the pipeline asks for the same few every frame. */
 const tapCache = new Map<string, AxisTaps>();
 const TAP_CACHE_LIMIT = 64;
@@ -75,19 +83,20 @@ export interface ResizeCrop {
  * Sums run tap by tap in the same order for every kind, so a crop equals the same pixels of the
  * full resize bit for bit.
  */
-function resizeSeparable(src: Float32Array, sw: number, sh: number, dw: number, dh: number, kind: 'cubic' | 'linear', crop?: ResizeCrop): Float32Array {
+function resizeSeparable(src: Float32Array, sw: number, sh: number, dw: number, dh: number, kind: 'cubic' | 'linear', crop?: ResizeCrop, out?: Float32Array): Float32Array {
   checkMapSize(src, sw, sh);
   const { x: cx, y: cy, width: cw, height: ch } = crop ?? { x: 0, y: 0, width: dw, height: dh };
   checkCrop(cx, cy, cw, ch, dw, dh);
-  if (sw === dw && sh === dh) return cropCopy(src, sw, cx, cy, cw, ch);
+  if (out && out.length !== cw * ch) throw new RangeError(`output has ${out.length} values, the crop ${cw}x${ch}`);
+  if (sw === dw && sh === dh) return cropCopy(src, sw, cx, cy, cw, ch, out);
   const xs = cachedAxisTaps(sw, dw, kind);
   const ys = cachedAxisTaps(sh, dh, kind);
   // Horizontal pass first (every source row, the crop's columns), then vertical, as OpenCV does.
-  const rows = new Float64Array(sh * cw);
+  const rows = horizontalScratch(sh * cw);
   for (let y = 0; y < sh; y++) horizontalRow(src, y * sw, xs, cx, cw, rows, y * cw);
-  const out = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) verticalRow(rows, cw, ys, cy + y, out, y * cw);
-  return out;
+  const target = out ?? new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) verticalRow(rows, cw, ys, cy + y, target, y * cw);
+  return target;
 }
 
 /** Columns cx..cx+width-1 of one row of the horizontal pass (unrolled like verticalRow). */
@@ -131,8 +140,8 @@ function checkCrop(x: number, y: number, width: number, height: number, dw: numb
   }
 }
 
-function cropCopy(src: Float32Array, sw: number, x: number, y: number, width: number, height: number): Float32Array {
-  const out = new Float32Array(width * height);
+function cropCopy(src: Float32Array, sw: number, x: number, y: number, width: number, height: number, target?: Float32Array): Float32Array {
+  const out = target ?? new Float32Array(width * height);
   for (let r = 0; r < height; r++) out.set(src.subarray((y + r) * sw + x, (y + r) * sw + x + width), r * width);
   return out;
 }
@@ -148,10 +157,11 @@ function checkMapSize(map: ArrayLike<number>, width: number, height: number): vo
 
 /**
  * Bicubic resize like cv2.resize(..., interpolation=cv2.INTER_CUBIC). May overshoot the input range.
- * With `crop`, only that rectangle of the resized map is computed and returned.
+ * With `crop`, only that rectangle of the resized map is computed and returned; `out` (crop-sized)
+ * receives it instead of a new array.
  */
-export function resizeBicubic(src: Float32Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, crop?: ResizeCrop): Float32Array {
-  return resizeSeparable(src, srcWidth, srcHeight, dstWidth, dstHeight, 'cubic', crop);
+export function resizeBicubic(src: Float32Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, crop?: ResizeCrop, out?: Float32Array): Float32Array {
+  return resizeSeparable(src, srcWidth, srcHeight, dstWidth, dstHeight, 'cubic', crop, out);
 }
 
 /** Bilinear resize like cv2.resize(..., interpolation=cv2.INTER_LINEAR) (half-pixel centres). */
