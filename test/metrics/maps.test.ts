@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as seeded } from '../helpers/random.js';
 import { minMaxNormalize, prepareScoreMap, resizeBicubic, resizeBilinear, resizeNearest } from '../../src/models/metrics/maps.js';
 
 describe('minMaxNormalize', () => {
@@ -104,18 +105,6 @@ describe('resize like cv2.resize', () => {
     expect(() => resizeBicubic(new Float32Array(4), 2, 2, 8, 8, { x: 0, y: 0, width: 0, height: 2 })).toThrow(RangeError);
   });
 });
-
-/** Mulberry32: a small seeded generator so the random cases are the same every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One output pixel of cv2.resize straight from its definition: half-pixel centres, replicated border. */
 function directResize(src: Float32Array, sw: number, sh: number, dw: number, dh: number, x: number, y: number, kind: 'cubic' | 'linear'): number {
