@@ -117,7 +117,7 @@ export async function runPipelineBench(args: string[]): Promise<void> {
   printTable(rows);
   printRatios(rows);
 
-  const post = postProcessing(frames, localized, config, info.classes);
+  const post = postProcessing(frames, localized, config, info);
   const sink = await sinkWrite(post.results, info.classes);
   const one = rows.find((r) => r.workers === 1 && r.extra === 0) ?? rows[0]!;
   const t0 = performance.now();

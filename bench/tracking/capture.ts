@@ -26,6 +26,8 @@ export interface CapturedRun {
   gtPath: string;
   geometry: FrameGeometry;
   classes: string[];
+  /** The model gives one class-agnostic map (LocalizerInfo.classAgnosticMaps). */
+  classAgnosticMaps: boolean;
   /** In frame order. */
   frames: RecordedFrame[];
   /** The pipeline's own results for `config` (for the replay check). */
@@ -80,5 +82,5 @@ export async function captureDemoRun(localizer: Localizer, config: WsolConfig, s
   if (results.length !== recorder.frames.length) throw new Error(`${results.length} results but ${recorder.frames.length} model inputs`);
   const [inW, inH] = localizer.info.inputSize;
   const geometry = computeGeometry(clip.params.width, clip.params.height, { width: inW, height: inH, fit: stream.fit });
-  return { spec, gtPath: clip.gt, geometry, classes: [...localizer.info.classes], frames: recorder.frames, results, config };
+  return { spec, gtPath: clip.gt, geometry, classes: [...localizer.info.classes], classAgnosticMaps: localizer.info.classAgnosticMaps === true, frames: recorder.frames, results, config };
 }

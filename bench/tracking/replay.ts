@@ -1,12 +1,12 @@
 /**
  * The stages after the model, replayed on a recorded run exactly as StreamRunner.buildResult runs
- * them: MapSmoother -> detectionsFromMaps -> ByteTracker. `model.topK` smaller than the recording's
+ * them: smoothAndDetect (MapSmoother, boxes) -> ByteTracker. `model.topK` smaller than the recording's
  * is emulated by keeping the maps of the k most probable classes (maps do not depend on k).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { WsolConfig } from '../../src/config/schema.js';
 import type { LocalizerResult } from '../../src/models/types.js';
-import { detectionsFromMaps } from '../../src/pipeline/frame-boxes.js';
+import { smoothAndDetect } from '../../src/pipeline/frame-detections.js';
 import type { Detection, TrackSnapshot } from '../../src/pipeline/results.js';
 import { MapSmoother } from '../../src/pipeline/smooth.js';
 import { ByteTracker } from '../../src/pipeline/track/index.js';
@@ -41,8 +41,8 @@ export function replayDetections(run: CapturedRun, settings: Omit<ChainSettings,
   if (settings.boxes.topK > settings.modelTopK) throw new RangeError('boxes.topK exceeds model.topK');
   const smoother = new MapSmoother(settings.smoothing);
   return run.frames.map(({ input, result }) => {
-    const smoothed = smoother.apply(keepTopMaps(result, settings.modelTopK), { ...input, geometry: run.geometry });
-    return detectionsFromMaps(smoothed, run.geometry, run.classes, settings.boxes);
+    const model = { classes: run.classes, classAgnosticMaps: run.classAgnosticMaps };
+    return smoothAndDetect(smoother, keepTopMaps(result, settings.modelTopK), { ...input, geometry: run.geometry }, model, settings.boxes).detections;
   });
 }
 

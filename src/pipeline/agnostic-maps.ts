@@ -3,7 +3,8 @@
  * map for each of the top-k classes. Treated per class, that map would be smoothed k times under
  * keys that change whenever the class ranking changes, and give k copies of every box with different
  * labels. Instead the stream keeps ONE map: smoothed under a fixed key, then labelled with the most
- * probable (smoothed) class, so boxes are made once and carry the top class.
+ * probable (smoothed) class, so boxes are made once and carry the top class. frame-detections.ts
+ * `smoothAndDetect` is the one place that chooses between the two paths.
  */
 import type { LocalizerResult } from '../models/types.js';
 

@@ -9,8 +9,8 @@ import type { StreamConfig, WsolConfig } from '../config/schema.js';
 import { isWsolError, WsolError } from '../errors.js';
 import type { LocalizerInfo, LocalizerResult } from '../models/types.js';
 import { FrameCredits, createSourceStats, type SourceStats } from './flow-control.js';
-import { labelAgnosticMap, toAgnosticMap } from './agnostic-maps.js';
-import { detectionsFromMaps, heatmapU8 } from './frame-boxes.js';
+import { heatmapU8 } from './frame-boxes.js';
+import { smoothAndDetect } from './frame-detections.js';
 import type { PreviewFrame, StreamInfo } from './pipeline-api.js';
 import { RateMeter } from './rate-meter.js';
 import type { FrameResult, PipelineEvent, StreamNotice, TrackEvent } from './results.js';
@@ -174,17 +174,15 @@ export class StreamRunner {
   }
 
   private buildResult(frame: Frame, outcome: ModelOutcome): FrameResult {
-    const classes = this.deps.model.classes;
     const base = { stream: this.id, index: frame.index, ptsMs: frame.ptsMs, width: frame.geometry.sourceWidth, height: frame.geometry.sourceHeight };
     let scores: FrameResult['scores'] = [];
     let detections: FrameResult['detections'] = [];
     let heatmap: FrameResult['heatmap'];
     if (outcome.result) {
-      const agnostic = this.deps.model.classAgnosticMaps === true;
-      const smoothed = agnostic ? labelAgnosticMap(this.smoother.apply(toAgnosticMap(outcome.result), frame)) : this.smoother.apply(outcome.result, frame);
+      const step = smoothAndDetect(this.smoother, outcome.result, frame, this.deps.model, this.deps.config.boxes);
+      const smoothed = step.smoothed;
       scores = smoothed.scores.slice(0, SCORES_KEPT);
-      const boxes = agnostic ? { ...this.deps.config.boxes, topK: 1 } : this.deps.config.boxes;
-      detections = detectionsFromMaps(smoothed, frame.geometry, classes, boxes);
+      detections = step.detections;
       const top = smoothed.maps[0];
       if (top && (this.deps.heatmaps || this.deps.sinks?.needsHeatmap)) heatmap = heatmapU8(top, frame.geometry);
     }
