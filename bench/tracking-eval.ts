@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- tracking [--val 1,3] [--test 2,4] [--frames 300] [--objective idf1|idf1+mota]
- * [--out-dir DIR] [--val-only] [--model DIR]`: tracking accuracy of the whole chain on the demo clip, per-frame
+ * [--out-dir DIR] [--val-only] [--model DIR] [--input-size N]`: tracking accuracy of the whole chain on the demo clip, per-frame
  * boxes vs smoothed maps, with and without the tracker, against the clip's MOTChallenge gt.txt
  * (docs/RESULTS.md, "Tracking on the demo clip").
  *
@@ -36,10 +36,13 @@ function flag(args: string[], name: string, fallback: string): string {
 const seedList = (text: string) => text.split(',').map((s) => Number(s.trim()));
 
 let modelDir = resolve('models/default');
+/** model.inputSize of the runs (undefined: the model's own). */
+let inputSize: number | undefined;
 
 function captureConfig(): WsolConfig {
   const base = defaultConfig();
-  return { ...base, model: { ...base.model, path: modelDir, topK: RECORDED_TOP_K }, boxes: { ...base.boxes, topK: RECORDED_TOP_K } };
+  const model = { ...base.model, path: modelDir, topK: RECORDED_TOP_K, ...(inputSize !== undefined ? { inputSize } : {}) };
+  return { ...base, model, boxes: { ...base.boxes, topK: RECORDED_TOP_K } };
 }
 
 async function captureClips(pool: LocalizerPool, seeds: number[], frames: number, fit: Fit): Promise<{ runs: CapturedRun[]; gts: MotFile[] }> {
@@ -79,13 +82,16 @@ export async function runTrackingBench(args: string[]): Promise<void> {
   const outDir = resolve(flag(args, '--out-dir', join('.cache', 'bench', 'tracking')));
   const objective = flag(args, '--objective', 'idf1') as Objective;
   modelDir = resolve(flag(args, '--model', 'models/default'));
+  const size = flag(args, '--input-size', '');
+  inputSize = size === '' ? undefined : Number(size);
+  if (inputSize !== undefined && !(Number.isInteger(inputSize) && inputSize >= 32)) throw new Error('--input-size takes a whole number of pixels >= 32');
   if (!(objective in OBJECTIVES)) throw new Error(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
   if (valSeeds.some((s) => testSeeds.includes(s))) throw new Error('val and test seeds must differ');
   mkdirSync(outDir, { recursive: true });
   const config = captureConfig();
-  const pool = await LocalizerPool.start(1, { modelPath: config.model.path!, localizer: { topK: RECORDED_TOP_K }, backend: config.model.backend, allowSoftwareGpu: false });
+  const pool = await LocalizerPool.start(1, { modelPath: config.model.path!, localizer: { topK: RECORDED_TOP_K, ...(inputSize !== undefined ? { inputSize } : {}) }, backend: config.model.backend, allowSoftwareGpu: false });
   try {
-    console.log(`model ${config.model.path} (${pool.info.method}, ${pool.info.backend}); val seeds ${valSeeds.join(',')}, test seeds ${testSeeds.join(',')}, ${frames} frames each`);
+    console.log(`model ${config.model.path} (${pool.info.method}, ${pool.info.backend}, input ${pool.info.inputSize.join('x')}); val seeds ${valSeeds.join(',')}, test seeds ${testSeeds.join(',')}, ${frames} frames each`);
     const letterbox = await captureClips(pool, valSeeds, frames, 'letterbox');
     const stretch = await captureClips(pool, valSeeds, frames, 'stretch');
     const val: ValSet = { runs: { letterbox: letterbox.runs, stretch: stretch.runs }, gts: letterbox.gts };
