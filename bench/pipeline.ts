@@ -3,7 +3,8 @@
  * [--max-wait MS] [--extra-in-flight 0,1] [--model DIR] [--backend NAME]`: the whole chain (decode
  * -> batches -> localizer worker pool -> smoothing, boxes, tracks -> JSONL file) on a real video,
  * for each worker count, next to the model alone on the same pre-decoded frames with the same pool
- * and batch size. R rounds; in each, every worker count gets a fresh pool, runs the model alone and
+ * and batch size (model alone: workers + 1 batches in flight, so no worker waits between batches: the
+ * stage's ceiling). R rounds; in each, every worker count gets a fresh pool, runs the model alone and
  * then the pipeline, so changes in machine load hit all of them alike (ratios are taken within a
  * round). Prints end-to-end fps, latency p50/p95 (decode to result), per-stage times, peak RSS and
  * the two ratios of issue 5: end-to-end / model-only with 1 worker (>= 0.85) and the pool / 1 worker
@@ -56,7 +57,8 @@ async function benchRound(round: number, workers: number, extras: number[], sett
   const config = benchConfig(settings, workers);
   const pool = await LocalizerPool.start(workers, { modelPath: config.model.path, localizer: { topK: config.model.topK }, backend: config.model.backend, allowSoftwareGpu: false });
   try {
-    const alone = await modelOnly(pool, frames, settings.batch, workers, config.model.topK);
+    // The model's ceiling: one batch more in flight than workers, so a worker never waits for the next batch.
+    const alone = await modelOnly(pool, frames, settings.batch, workers + 1, config.model.topK);
     keep(alone.results);
     const rounds: Round[] = [];
     for (const extra of extras) {
