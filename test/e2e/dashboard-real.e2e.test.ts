@@ -4,7 +4,8 @@
  * checks are on a canvas capture taken together with the exact result it shows: the preview is
  * drawn, the heatmap tints it (same frame with the heatmap switched off for comparison), the
  * topmost confirmed track's box is outlined in its colour, and the fps counters show numbers.
- * The page's screenshot is saved as docs/dashboard.png.
+ * The page's screenshot is saved to the temp folder, and as docs/dashboard.png with WSOL_UPDATE_DOCS=1
+ * (so a test run does not change the repository).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import type { ResultMessage } from '../../src/server/protocol.js';
 import { launchBrowser, type Browser } from './browser.js';
 import { changedShare, colorShare, hexToRgb, outlineCoverage } from './pixels.js';
 
-const DOCS_SCREENSHOT = resolve('docs/dashboard.png');
+const DOCS_SCREENSHOT = process.env.WSOL_UPDATE_DOCS === '1' ? resolve('docs/dashboard.png') : join(tmpdir(), 'wsol-dashboard.png');
 const CANVAS_BACKGROUND: [number, number, number] = [0x20, 0x20, 0x20];
 
 let pipeline: Pipeline;
