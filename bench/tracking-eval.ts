@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- tracking [--val 1,3] [--test 2,4] [--frames 300] [--objective idf1|idf1+mota]
- * [--out-dir DIR] [--val-only] [--model DIR] [--input-size N]`: tracking accuracy of the whole chain on the demo clip, per-frame
+ * [--out-dir DIR] [--val-only] [--model DIR] [--input-size N] [--fit letterbox|stretch|both]`: tracking accuracy of the whole chain on the demo clip, per-frame
  * boxes vs smoothed maps, with and without the tracker, against the clip's MOTChallenge gt.txt
  * (docs/RESULTS.md, "Tracking on the demo clip").
  *
@@ -85,6 +85,9 @@ export async function runTrackingBench(args: string[]): Promise<void> {
   const size = flag(args, '--input-size', '');
   inputSize = size === '' ? undefined : Number(size);
   if (inputSize !== undefined && !(Number.isInteger(inputSize) && inputSize >= 32)) throw new Error('--input-size takes a whole number of pixels >= 32');
+  const fitFlag = flag(args, '--fit', 'both');
+  if (!['letterbox', 'stretch', 'both'].includes(fitFlag)) throw new Error('--fit takes letterbox, stretch or both');
+  const fits: Fit[] = fitFlag === 'both' ? ['letterbox', 'stretch'] : [fitFlag as Fit];
   if (!(objective in OBJECTIVES)) throw new Error(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
   if (valSeeds.some((s) => testSeeds.includes(s))) throw new Error('val and test seeds must differ');
   mkdirSync(outDir, { recursive: true });
@@ -92,19 +95,21 @@ export async function runTrackingBench(args: string[]): Promise<void> {
   const pool = await LocalizerPool.start(1, { modelPath: config.model.path!, localizer: { topK: RECORDED_TOP_K, ...(inputSize !== undefined ? { inputSize } : {}) }, backend: config.model.backend, allowSoftwareGpu: false });
   try {
     console.log(`model ${config.model.path} (${pool.info.method}, ${pool.info.backend}, input ${pool.info.inputSize.join('x')}); val seeds ${valSeeds.join(',')}, test seeds ${testSeeds.join(',')}, ${frames} frames each`);
-    const letterbox = await captureClips(pool, valSeeds, frames, 'letterbox');
-    const stretch = await captureClips(pool, valSeeds, frames, 'stretch');
-    const val: ValSet = { runs: { letterbox: letterbox.runs, stretch: stretch.runs }, gts: letterbox.gts };
+    const captured: Partial<Record<Fit, Awaited<ReturnType<typeof captureClips>>>> = {};
+    // letterbox always: the config.yaml-defaults row uses it.
+    for (const fit of new Set<Fit>([...fits, 'letterbox'])) captured[fit] = await captureClips(pool, valSeeds, frames, fit);
+    const val: ValSet = { runs: { letterbox: captured.letterbox?.runs ?? [], stretch: captured.stretch?.runs ?? [] }, gts: captured[fits[0]!]!.gts };
     const base = settingsOf(config);
 
-    const detector = chooseDetector(val, base);
+    const detector = chooseDetector(val, base, fits);
     console.log(`\ndetector (val F1 ${detector.value.toFixed(4)}, ${detector.tried} settings): ${describeSettings(detector.fit, detector.settings)}`);
     const perFrame = chooseTracker(val, detector, false, objective);
     console.log(`per-frame + tracker (val ${objective} ${perFrame.value.toFixed(4)}, ${perFrame.tried} settings): ${describeSettings(perFrame.fit, perFrame.settings)}`);
     const smoothed = chooseTracker(val, detector, true, objective);
     console.log(`smoothed + tracker (val ${objective} ${smoothed.value.toFixed(4)}, ${smoothed.tried} settings): ${describeSettings(smoothed.fit, smoothed.settings)}`);
     console.log(`best val detection F1 per fit: ${Object.entries(detector.bestByFit ?? {}).map(([f, v]) => `${f} ${v.toFixed(4)}`).join(', ')}`);
-    const defaults: ChainSettings = { ...base, modelTopK: 1, boxes: { ...base.boxes, topK: 1 } };
+    // The shipped config.yaml's own settings (within the recorded top-k).
+    const defaults: ChainSettings = settingsOf(defaultConfig());
     const specs = rowSpecs(detector.fit, detector.settings, perFrame.settings, smoothed.settings, defaults);
 
     const valRows = scoreRows(specs, val.runs, val.gts);

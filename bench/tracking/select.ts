@@ -93,13 +93,13 @@ function detectionF1(gts: MotFile[], runs: CapturedRun[], unlimited: Detection[]
   return (2 * tp) / Math.max(1, 2 * tp + fp + fn);
 }
 
-/** Step 1, with smoothing off: the per-frame detector. */
-export function chooseDetector(val: ValSet, base: ChainSettings): Choice {
+/** Step 1, with smoothing off: the per-frame detector, over the given fits (default: both). */
+export function chooseDetector(val: ValSet, base: ChainSettings, fits: readonly Fit[] = DETECTOR_GRID.fit): Choice {
   let best: Choice | undefined;
   let tried = 0;
   const bestByFit: Partial<Record<Fit, number>> = {};
   const g = DETECTOR_GRID;
-  for (const fit of g.fit) for (const threshold of g.threshold) for (const topK of g.topK) for (const mode of g.mode) {
+  for (const fit of fits) for (const threshold of g.threshold) for (const topK of g.topK) for (const mode of g.mode) {
     const boxes = { ...base.boxes, threshold, topK, mode };
     const unlimitedSettings: ChainSettings = { ...base, modelTopK: topK, smoothing: { ...base.smoothing, enabled: false }, boxes: { ...boxes, minAreaFraction: 0, maxPerClass: 100 } };
     const unlimited = val.runs[fit].map((run) => replayDetections(run, unlimitedSettings));
