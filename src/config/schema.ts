@@ -38,7 +38,7 @@ const modelSchema = z
       .union([positiveInt().max(256), z.literal('auto')], { error: 'expected a positive integer or "auto"' })
       .default('auto')
       .describe('Inference worker threads, each with its own model copy. auto: CPU cores - 1 (at least 1).'),
-    topK: positiveInt().max(1000).default(4).describe('Localization maps computed per frame: those of the k highest-scoring classes.'),
+    topK: positiveInt().max(1000).default(1).describe('Localization maps computed per frame: those of the k highest-scoring classes.'),
     inputSize: z
       .number()
       .int()
@@ -80,10 +80,10 @@ const smoothingSchema = z
 
 const boxesSchema = z
   .strictObject({
-    threshold: fraction().default(0.7).describe('Threshold on the min-max normalised map (0..1) that separates object from background.'),
+    threshold: fraction().default(0.8).describe('Threshold on the min-max normalised map (0..1) that separates object from background.'),
     minAreaFraction: fraction().default(0.03).describe('Boxes smaller than this fraction of the frame area are dropped.'),
-    maxPerClass: positiveInt().max(100).default(2).describe('Most boxes (connected components) kept per class and frame.'),
-    topK: positiveInt().max(1000).default(4).describe('Boxes are made for the k highest-scoring classes (at most model.topK).'),
+    maxPerClass: positiveInt().max(100).default(4).describe('Most boxes (connected components) kept per class and frame.'),
+    topK: positiveInt().max(1000).default(1).describe('Boxes are made for the k highest-scoring classes (at most model.topK).'),
     mode: z
       .enum(['all', 'largest'])
       .default('all')
@@ -93,10 +93,10 @@ const boxesSchema = z
 
 const trackerSchema = z
   .strictObject({
-    highThreshold: fraction().default(0.2).describe('Detections scoring at least this are matched first (ByteTrack high set).'),
+    highThreshold: fraction().default(0.05).describe('Detections scoring at least this are matched first (ByteTrack high set).'),
     lowThreshold: fraction().default(0.05).describe('Detections between this and highThreshold are matched second; below it they are ignored.'),
-    newTrackThreshold: fraction().default(0.2).describe('An unmatched detection starts a new track only if it scores at least this.'),
-    matchIou: fraction().default(0.5).describe('Minimum IoU between a predicted track box and a detection for them to match.'),
+    newTrackThreshold: fraction().default(0.1).describe('An unmatched detection starts a new track only if it scores at least this.'),
+    matchIou: fraction().default(0.1).describe('Minimum IoU between a predicted track box and a detection for them to match.'),
     minHits: positiveInt().default(1).describe('Matches needed before a tentative track is confirmed (reported).'),
     maxAge: nonNegativeInt().default(30).describe('Frames a lost track is kept (and can be re-found) before it ends.'),
   })

@@ -190,7 +190,7 @@ describe('cross-field checks', () => {
   it('checks threshold, delay and top-k orderings', () => {
     expect(configError(() => parseConfigText('version: 1\ntracker: { lowThreshold: 0.7, highThreshold: 0.5 }\n', 't.yaml')).message).toContain('tracker.lowThreshold: lowThreshold (0.7) must not exceed highThreshold (0.5)');
     expect(configError(() => parseConfigText('version: 1\nstreams:\n  - { id: a, input: "demo:", reconnect: { initialDelayMs: 900, maxDelayMs: 100 } }\n', 'r.yaml')).problems[0]).toMatchObject({ path: 'streams[0].reconnect.initialDelayMs', line: 3 });
-    expect(configError(() => parseConfigText('version: 1\nboxes: { topK: 6 }\n', 'k.yaml')).message).toContain('boxes.topK: boxes.topK (6) exceeds model.topK (4)');
+    expect(configError(() => parseConfigText('version: 1\nboxes: { topK: 6 }\n', 'k.yaml')).message).toContain('boxes.topK: boxes.topK (6) exceeds model.topK (1)');
     expect(parseConfigText('version: 1\nboxes: { topK: 3 }\nmodel: { topK: 5 }\n', 'k.yaml').boxes.topK).toBe(3);
   });
 

@@ -75,7 +75,7 @@ describe('the server on the real pipeline', () => {
   it('sends hello, then every frame of the demo stream in order, its heatmaps and preview JPEGs; the API lists it', async () => {
     const client = await openClient();
     const hello = client.of('hello')[0]!;
-    expect(hello.model).toMatchObject({ method: 'cam', inputSize: [96, 96], mapSize: [12, 12], backend: 'wasm' });
+    expect(hello.model).toMatchObject({ method: 'spa2net', inputSize: [96, 96], mapSize: [12, 12], backend: 'wasm' });
     expect(hello.model.classes).toHaveLength(10);
     expect(hello.streams.map((stream) => stream.id)).toEqual(['demo']);
     expect(hello.previews).toEqual({ enabled: true, width: 320, fps: 5 });
