@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCocoSink } from '../../../src/pipeline/sinks/coco-sink.js';
-import { makeResult, makeTrack, tempDir, writeUnderSizeLimit } from './helpers.js';
+import { makeResult, makeTrack, tempDirPerTest, writeUnderSizeLimit } from './helpers.js';
 
 const CLASSES = ['zero', 'one', 'two', 'three'];
 
@@ -15,13 +15,10 @@ interface CocoFile {
 }
 
 describe('COCO sink', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('writes a complete COCO video JSON at close', async () => {
-    const path = join(dir, 'coco', 'cam.json');
+    const path = join(temp.dir, 'coco', 'cam.json');
     const sink = openCocoSink(path, { stream: 'cam', classes: CLASSES, fps: 25 });
     const a = makeTrack(1, [0.1, 0.2, 0.3, 0.5], { cls: 2, label: 'two', score: 0.75 });
     const b = makeTrack(2, [0.5, 0.5, 1, 1], { cls: 0, label: 'zero', score: 0.5 });
@@ -48,11 +45,11 @@ describe('COCO sink', () => {
     ]);
     expect(coco.info.date_created).toMatch(/^\d{4}-\d\d-\d\dT/);
     // No temporary files left next to it.
-    expect(readdirSync(join(dir, 'coco'))).toEqual(['cam.json']);
+    expect(readdirSync(join(temp.dir, 'coco'))).toEqual(['cam.json']);
   });
 
   it('includes lost tracks when asked', async () => {
-    const path = join(dir, 'lost.json');
+    const path = join(temp.dir, 'lost.json');
     const sink = openCocoSink(path, { stream: 'cam', classes: CLASSES, includeLost: true });
     await sink.write(makeResult(0, [makeTrack(5, [0, 0, 0.5, 0.5], { state: 'lost' })]));
     await sink.close();
@@ -62,7 +59,7 @@ describe('COCO sink', () => {
   });
 
   it('is valid with no frames at all', async () => {
-    const path = join(dir, 'empty.json');
+    const path = join(temp.dir, 'empty.json');
     const sink = openCocoSink(path, { stream: 'cam', classes: CLASSES });
     await sink.close();
     const coco = JSON.parse(readFileSync(path, 'utf8')) as CocoFile;
@@ -72,28 +69,28 @@ describe('COCO sink', () => {
   });
 
   it('replaces the target only when complete (temporary file + rename)', async () => {
-    const path = join(dir, 'cam.json');
+    const path = join(temp.dir, 'cam.json');
     writeFileSync(path, 'previous run');
     const sink = openCocoSink(path, { stream: 'cam', classes: CLASSES });
     for (let i = 0; i < 20; i++) await sink.write(makeResult(i, [makeTrack(1, [0.1, 0.1, 0.2, 0.2])]));
     // Mid-run the target still holds the previous file; the work in progress is a hidden sibling.
     expect(readFileSync(path, 'utf8')).toBe('previous run');
-    expect(readdirSync(dir).filter((name) => name.startsWith('.cam.json.partial-'))).toHaveLength(2);
+    expect(readdirSync(temp.dir).filter((name) => name.startsWith('.cam.json.partial-'))).toHaveLength(2);
     await sink.close();
     expect((JSON.parse(readFileSync(path, 'utf8')) as CocoFile).annotations).toHaveLength(20);
-    expect(readdirSync(dir)).toEqual(['cam.json']);
+    expect(readdirSync(temp.dir)).toEqual(['cam.json']);
     // close() is idempotent.
     await sink.close();
   });
 
   it('leaves the previous file in place and no temporary files when writing fails (file size limit)', () => {
-    const path = join(dir, 'limited.json');
+    const path = join(temp.dir, 'limited.json');
     writeFileSync(path, '{"previous":true}\n');
     const outcome = writeUnderSizeLimit('coco', path, 4, 400);
     expect(outcome.writeError ?? outcome.closeError).toMatch(/Writing the COCO output \(outputs\.coco\) of stream "cam" to .*limited\.json failed: the file has reached the largest size allowed \(EFBIG\)/);
     expect(outcome.closeError).toBeDefined();
     expect(readFileSync(path, 'utf8')).toBe('{"previous":true}\n');
-    expect(readdirSync(dir)).toEqual(['limited.json']);
+    expect(readdirSync(temp.dir)).toEqual(['limited.json']);
   });
 
   it('reports a full disk (/dev/full)', async () => {

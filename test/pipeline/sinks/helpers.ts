@@ -1,4 +1,5 @@
 /** Shared helpers of the sink tests: hand-made results and pictures, and reading videos back with ffmpeg. */
+import { afterEach, beforeEach } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,27 @@ import { DEBIAN_FFMPEG } from '../helpers.js';
 export function tempDir(prefix = 'wsol-sinks-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temp folder for every test of the enclosing describe, removed after the test. Read
+ * `.dir` inside a test (it changes from test to test).
+ */
+export function tempDirPerTest(prefix?: string): { readonly dir: string } {
+  let current: { dir: string; cleanup: () => void } | undefined;
+  beforeEach(() => {
+    current = tempDir(prefix);
+  });
+  afterEach(() => {
+    current?.cleanup();
+    current = undefined;
+  });
+  return {
+    get dir(): string {
+      if (!current) throw new Error('the temp folder exists only while a test runs');
+      return current.dir;
+    },
+  };
 }
 
 export function makeTrack(id: number, box: NormBox, overrides: Partial<TrackSnapshot> = {}): TrackSnapshot {

@@ -1,19 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WsolError } from '../../../src/errors.js';
 import { openJsonlSink } from '../../../src/pipeline/sinks/jsonl-sink.js';
 import { parseResultLine, serializeResult } from '../../../src/pipeline/sinks/result-json.js';
-import { childOutcome, constantHeatmap, makeResult, makeTrack, runSinkChild, tempDir, writeUnderSizeLimit } from './helpers.js';
+import { childOutcome, constantHeatmap, makeResult, makeTrack, runSinkChild, tempDirPerTest, writeUnderSizeLimit } from './helpers.js';
 
 describe('JSONL sink', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('writes one line per result that parses back to the same result', async () => {
-    const path = join(dir, 'out', 'cam.jsonl');
+    const path = join(temp.dir, 'out', 'cam.jsonl');
     const sink = openJsonlSink(path);
     const results = [0, 1, 2, 3].map((i) =>
       makeResult(i, i === 0 ? [] : [makeTrack(1, [0.1, 0.2, [0.3, 0.31, 0.32, 0.33][i]!, 0.4], { hits: i + 2 }), makeTrack(4, [0.5, 0.5, 0.6, 0.7], { state: 'lost', sinceUpdate: 2 })]),
@@ -34,7 +31,7 @@ describe('JSONL sink', () => {
   });
 
   it('includes the heatmap when asked and restores its bytes', async () => {
-    const path = join(dir, 'heat.jsonl');
+    const path = join(temp.dir, 'heat.jsonl');
     const sink = openJsonlSink(path, { heatmap: true });
     const heatmap = { cls: 3, width: 3, height: 2, data: Uint8Array.from([0, 1, 127, 128, 254, 255]) };
     const withContent = { ...heatmap, content: [0, 0.125, 1, 0.75] as [number, number, number, number] };
@@ -47,7 +44,7 @@ describe('JSONL sink', () => {
   });
 
   it('keeps a model error on the frame', async () => {
-    const path = join(dir, 'error.jsonl');
+    const path = join(temp.dir, 'error.jsonl');
     const sink = openJsonlSink(path);
     const failed = makeResult(0, [], { scores: [], detections: [], error: 'the model threw: out of memory' });
     await sink.write(failed);
@@ -90,7 +87,7 @@ describe('JSONL sink', () => {
   });
 
   it('never leaves a partial last line when the file cannot grow (short write, then EFBIG)', () => {
-    const path = join(dir, 'limited.jsonl');
+    const path = join(temp.dir, 'limited.jsonl');
     const outcome = writeUnderSizeLimit('jsonl', path, 2, 200);
     expect(outcome.writeError).toMatch(/limited\.jsonl failed: the file has reached the largest size allowed \(EFBIG\)/);
     expect(outcome.written).toBeGreaterThan(0);
@@ -114,7 +111,7 @@ describe('JSONL sink', () => {
   });
 
   it('fails at open, before any result, when the path cannot be written', () => {
-    const blocker = join(dir, 'a-file');
+    const blocker = join(temp.dir, 'a-file');
     openJsonlSink(blocker);
     expect(() => openJsonlSink(join(blocker, 'out.jsonl'))).toThrow(/Cannot write the JSONL output \(outputs\.jsonl\) to .*a-file\/out\.jsonl: a part of the path is a file, not a folder/);
     expect(existsSync(join(blocker, 'out.jsonl'))).toBe(false);

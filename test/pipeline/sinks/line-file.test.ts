@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LineFile } from '../../../src/pipeline/sinks/line-file.js';
-import { tempDir } from './helpers.js';
+import { tempDirPerTest } from './helpers.js';
 
 describe('LineFile', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('writes lines appended without waiting in order, each append resolving once its line is on disk', async () => {
-    const path = join(dir, 'lines.txt');
+    const path = join(temp.dir, 'lines.txt');
     const file = LineFile.open({ kind: 'jsonl', path });
     const appends = Array.from({ length: 200 }, (_, i) => file.append(`line ${i}\n`));
     await Promise.all(appends);
@@ -32,7 +29,7 @@ describe('LineFile', () => {
   });
 
   it('refuses text that is not whole lines', async () => {
-    const file = LineFile.open({ kind: 'jsonl', path: join(dir, 'x.txt') });
+    const file = LineFile.open({ kind: 'jsonl', path: join(temp.dir, 'x.txt') });
     await expect(file.append('no newline')).rejects.toThrow(/whole lines/);
     await file.close();
   });

@@ -1,18 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WsolError } from '../../../src/errors.js';
 import { formatMotLine, openMotSink } from '../../../src/pipeline/sinks/mot-sink.js';
-import { makeResult, makeTrack, tempDir, writeUnderSizeLimit } from './helpers.js';
+import { makeResult, makeTrack, tempDirPerTest, writeUnderSizeLimit } from './helpers.js';
 
 describe('MOT sink', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('writes exact MOTChallenge lines for a hand-made result', async () => {
-    const path = join(dir, 'mot', 'cam.txt');
+    const path = join(temp.dir, 'mot', 'cam.txt');
     const sink = openMotSink(path);
     // 320x240 source. Track 7 covers pixel columns 32..95 and rows 48..119 (edges 32/320 .. 96/320, 48/240 .. 120/240).
     const confirmed = makeTrack(7, [0.1, 0.2, 0.3, 0.5], { score: 0.87654, cls: 6, label: '6' });
@@ -34,7 +31,7 @@ describe('MOT sink', () => {
   });
 
   it('writes lost tracks too when asked', async () => {
-    const path = join(dir, 'lost.txt');
+    const path = join(temp.dir, 'lost.txt');
     const sink = openMotSink(path, { includeLost: true });
     await sink.write(makeResult(4, [makeTrack(3, [0, 0, 0.1, 0.1], { state: 'lost', score: 0.25, sinceUpdate: 2 })]));
     await sink.close();
@@ -54,7 +51,7 @@ describe('MOT sink', () => {
   });
 
   it('keeps only whole lines when the file cannot grow', () => {
-    const path = join(dir, 'limited.txt');
+    const path = join(temp.dir, 'limited.txt');
     const outcome = writeUnderSizeLimit('mot', path, 1, 200);
     expect(outcome.writeError).toMatch(/EFBIG/);
     const text = readFileSync(path, 'utf8');

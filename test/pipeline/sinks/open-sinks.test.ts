@@ -1,22 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WsolError } from '../../../src/errors.js';
 import { openSinks, parseResultLine } from '../../../src/pipeline/sinks/index.js';
-import { constantHeatmap, makeResult, makeTrack, readVideo, solidPicture, tempDir } from './helpers.js';
+import { constantHeatmap, makeResult, makeTrack, readVideo, solidPicture, tempDirPerTest } from './helpers.js';
 
 describe('openSinks', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('fans every result out to all configured outputs', async () => {
     const paths = {
-      jsonl: join(dir, 'cam', 'results.jsonl'),
-      mot: join(dir, 'cam', 'mot.txt'),
-      coco: join(dir, 'cam', 'coco.json'),
-      render: join(dir, 'cam', 'video.mp4'),
+      jsonl: join(temp.dir, 'cam', 'results.jsonl'),
+      mot: join(temp.dir, 'cam', 'mot.txt'),
+      coco: join(temp.dir, 'cam', 'coco.json'),
+      render: join(temp.dir, 'cam', 'video.mp4'),
     };
     const sinks = await openSinks(paths, { stream: 'cam', classes: ['0', '1', '2', '3'], fps: 10 });
     expect([...sinks.kinds].sort()).toEqual(['coco', 'jsonl', 'mot', 'render']);
@@ -26,7 +23,7 @@ describe('openSinks', () => {
     for (const result of results) await sinks.write(result, solidPicture(64, 48, [90, 90, 90]));
     await sinks.close();
 
-    expect(readdirSync(join(dir, 'cam')).sort()).toEqual(['coco.json', 'mot.txt', 'results.jsonl', 'video.mp4']);
+    expect(readdirSync(join(temp.dir, 'cam')).sort()).toEqual(['coco.json', 'mot.txt', 'results.jsonl', 'video.mp4']);
     const jsonl = readFileSync(paths.jsonl, 'utf8').trim().split('\n').map((line) => parseResultLine(line));
     expect(jsonl.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
     expect(jsonl[0]!.heatmap).toBeUndefined();
@@ -47,15 +44,15 @@ describe('openSinks', () => {
   });
 
   it('asks for heatmaps when the JSONL output stores them', async () => {
-    const sinks = await openSinks({ jsonl: join(dir, 'h.jsonl') }, { stream: 'cam', classes: [], jsonlHeatmap: true });
+    const sinks = await openSinks({ jsonl: join(temp.dir, 'h.jsonl') }, { stream: 'cam', classes: [], jsonlHeatmap: true });
     expect([sinks.needsPicture, sinks.needsHeatmap]).toEqual([false, true]);
     await sinks.write(makeResult(0, [], { heatmap: constantHeatmap(2, 2, 7) }));
     await sinks.close();
-    expect(parseResultLine(readFileSync(join(dir, 'h.jsonl'), 'utf8').trim()).heatmap?.data).toEqual(new Uint8Array(4).fill(7));
+    expect(parseResultLine(readFileSync(join(temp.dir, 'h.jsonl'), 'utf8').trim()).heatmap?.data).toEqual(new Uint8Array(4).fill(7));
   });
 
   it('closes every output when some fail, and reports all failures', async () => {
-    const coco = join(dir, 'coco.json');
+    const coco = join(temp.dir, 'coco.json');
     const sinks = await openSinks({ jsonl: '/dev/full', mot: '/dev/full', coco }, { stream: 'cam', classes: ['a', 'b', 'c', 'd'] });
     await expect(sinks.write(makeResult(0, [makeTrack(1, [0, 0, 0.5, 0.5])]))).rejects.toThrow(/2 outputs failed: \(1\) Writing the JSONL output .* \(2\) Writing the MOT output/);
     const failure = await sinks.close().then(

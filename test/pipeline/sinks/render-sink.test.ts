@@ -1,26 +1,23 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsolError } from '../../../src/errors.js';
 import { resolveFfmpeg } from '../../../src/pipeline/ffmpeg.js';
 import { trackColour } from '../../../src/pipeline/sinks/render/overlay.js';
 import { frameRateArg, openRenderSink } from '../../../src/pipeline/sinks/render/render-sink.js';
 import { ffmpegChildren, ffmpegChildrenAfterSettling, FFMPEG_BUILDS, useFfmpegBuild } from '../helpers.js';
-import { colourDistance, constantHeatmap, makeResult, makeTrack, pixelAt, readVideo, solidPicture, tempDir } from './helpers.js';
+import { colourDistance, constantHeatmap, makeResult, makeTrack, pixelAt, readVideo, solidPicture, tempDirPerTest } from './helpers.js';
 
 const GREY: [number, number, number] = [128, 128, 128];
 
 describe.each(FFMPEG_BUILDS)('rendered video with $name', ({ path: ffmpegPath }) => {
   const build = useFfmpegBuild(ffmpegPath);
-  let dir: string;
-  let cleanup: () => void;
   beforeAll(build.before);
   afterAll(build.after);
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('has the frame count, size and fps of the source, and boxes in their colour at their place', async () => {
-    const path = join(dir, 'out', 'cam.mp4');
+    const path = join(temp.dir, 'out', 'cam.mp4');
     const sink = await openRenderSink(path, { stream: 'cam', fps: 12.5 });
     // A 128x96 source; track 2's box covers x 32..95, y 32..79 (even edges keep yuv420p chroma clean).
     const track = makeTrack(2, [0.25, 1 / 3, 0.75, 5 / 6], { cls: 1, label: '1' });
@@ -42,19 +39,16 @@ describe.each(FFMPEG_BUILDS)('rendered video with $name', ({ path: ffmpegPath })
     expect(colourDistance(pixelAt(frame, 128, 20, 60), GREY)).toBeLessThan(10); // left of it
     // Frames without tracks have no box.
     expect(colourDistance(pixelAt(video.frames[3]!, 128, 32, 60), GREY)).toBeLessThan(10);
-    expect(readdirSync(join(dir, 'out'))).toEqual(['cam.mp4']);
+    expect(readdirSync(join(temp.dir, 'out'))).toEqual(['cam.mp4']);
     expect(await ffmpegChildrenAfterSettling()).toEqual([]);
   });
 });
 
 describe('rendered video', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => ({ dir, cleanup } = tempDir()));
-  afterEach(() => cleanup());
+  const temp = tempDirPerTest();
 
   it('pads odd sizes to even, and encodes MPEG-4 when asked', async () => {
-    const path = join(dir, 'odd.mp4');
+    const path = join(temp.dir, 'odd.mp4');
     const sink = await openRenderSink(path, { fps: 25, codec: 'mpeg4' });
     for (let i = 0; i < 3; i++) await sink.write(makeResult(i, [], { width: 63, height: 47 }), solidPicture(63, 47, [200, 30, 30]));
     await sink.close();
@@ -64,7 +58,7 @@ describe('rendered video', () => {
   });
 
   it('blends the heatmap over the picture', async () => {
-    const path = join(dir, 'heat.mp4');
+    const path = join(temp.dir, 'heat.mp4');
     const sink = await openRenderSink(path, { fps: 25, overlay: { heatmapAlpha: 1 } });
     await sink.write(makeResult(0, [], { width: 64, height: 48, scores: [], heatmap: constantHeatmap(8, 8, 128) }), solidPicture(64, 48, GREY));
     await sink.close();
@@ -76,11 +70,11 @@ describe('rendered video', () => {
   });
 
   it('keeps the video when ffmpeg is interrupted from outside (Ctrl-C reaches its process group)', async () => {
-    const path = join(dir, 'interrupted.mp4');
+    const path = join(temp.dir, 'interrupted.mp4');
     const sink = await openRenderSink(path, { fps: 25 });
     for (let i = 0; i < 5; i++) await sink.write(makeResult(i, [], { width: 64, height: 48 }), solidPicture(64, 48, GREY));
     // Once ffmpeg has opened its output it is past start-up and handles SIGINT by finishing the file.
-    for (let wait = 0; wait < 100 && !readdirSync(dir).some((name) => name.startsWith('.interrupted.mp4.partial-')); wait++) await new Promise((done) => setTimeout(done, 50));
+    for (let wait = 0; wait < 100 && !readdirSync(temp.dir).some((name) => name.startsWith('.interrupted.mp4.partial-')); wait++) await new Promise((done) => setTimeout(done, 50));
     const [encoder] = ffmpegChildren();
     process.kill(Number(encoder!.split(' ')[0]), 'SIGINT');
     // Frames after the interrupt are dropped, not errors.
@@ -89,18 +83,18 @@ describe('rendered video', () => {
     const video = readVideo(path);
     expect(video.frames.length).toBeGreaterThanOrEqual(1);
     expect(video.frames.length).toBeLessThan(40);
-    expect(readdirSync(dir)).toEqual(['interrupted.mp4']);
+    expect(readdirSync(temp.dir)).toEqual(['interrupted.mp4']);
   });
 
   it('writes no file for a stream without frames', async () => {
-    const path = join(dir, 'none.mp4');
+    const path = join(temp.dir, 'none.mp4');
     const sink = await openRenderSink(path, { fps: 25 });
     await sink.close();
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(temp.dir)).toEqual([]);
   });
 
   it('needs the picture of each frame', async () => {
-    const sink = await openRenderSink(join(dir, 'x.mp4'), { fps: 25 });
+    const sink = await openRenderSink(join(temp.dir, 'x.mp4'), { fps: 25 });
     await expect(sink.write(makeResult(0))).rejects.toThrow(/needs the picture of frame 0/);
     await expect(sink.close()).rejects.toThrow(/needs the picture/);
   });
@@ -120,11 +114,11 @@ describe('rendered video', () => {
     expect(await ffmpegChildrenAfterSettling()).toEqual([]);
 
     // An encoder failure on a regular file: the previous video stays, the temporary file goes.
-    const path = join(dir, 'keep.mp4');
+    const path = join(temp.dir, 'keep.mp4');
     writeFileSync(path, 'previous');
     const broken = await openRenderSink(path, { fps: 25, ffmpeg: { ...resolveFfmpeg(), path: '/bin/false' } });
     await expect(broken.write(makeResult(0, [], { width: 64, height: 48 }), solidPicture(64, 48, GREY)).then(() => broken.close())).rejects.toThrow(/ffmpeg failed while encoding/);
-    expect(readdirSync(dir)).toEqual(['keep.mp4']);
+    expect(readdirSync(temp.dir)).toEqual(['keep.mp4']);
   });
 
   it('gives ffmpeg exact rates', () => {
