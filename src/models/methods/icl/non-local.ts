@@ -9,6 +9,7 @@
  * Projections are plain matmuls on [B*N, C] (no biases), which the wasm backend differentiates.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchedMatMul } from '../batched-matmul.js';
 
 type Kwargs = Record<string, unknown>;
 
@@ -63,8 +64,8 @@ export class NonLocalBlock extends tf.layers.Layer {
       const theta = project(this.theta!);
       const phi = project(this.phi!);
       const g = project(this.g!);
-      const attention = tf.softmax(tf.matMul(theta, phi, false, true));
-      const mixed = tf.reshape(tf.matMul(attention, g), [batch * n, -1]) as tf.Tensor2D;
+      const attention = tf.softmax(batchedMatMul(theta, phi, false, true));
+      const mixed = tf.reshape(batchedMatMul(attention as tf.Tensor3D, g), [batch * n, -1]) as tf.Tensor2D;
       const out = tf.matMul(mixed, this.z!.read() as tf.Tensor2D);
       return tf.add(x, tf.reshape(out, [batch, h, w, c]));
     });

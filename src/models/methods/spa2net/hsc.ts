@@ -10,6 +10,7 @@
  * `detached` (it is a target or a structural prior, never trained through).
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchedMatMul } from '../batched-matmul.js';
 
 export interface HscConfig {
   tau1: number;
@@ -43,12 +44,12 @@ export function positionVectors(f: tf.Tensor4D): tf.Tensor3D {
 export function selfCorrelation(f: tf.Tensor4D, cfg: HscConfig): { fo: tf.Tensor3D; ho?: tf.Tensor3D } {
   const v = positionVectors(f);
   const n = v.shape[1];
-  const s = keepAtLeast(tf.relu(tf.matMul(v, v, false, true)) as tf.Tensor3D, cfg.tau1);
+  const s = keepAtLeast(tf.relu(batchedMatMul(v, v, false, true)) as tf.Tensor3D, cfg.tau1);
   const fo = columnNormalize(s);
   if (!cfg.highOrder) return { fo };
   const offDiagonal = tf.sub(1, tf.eye(n));
   const p = columnNormalize(tf.mul(s, offDiagonal) as tf.Tensor3D);
-  const ho = keepAtLeast(columnNormalize(tf.matMul(p, p)), cfg.tau2 / n);
+  const ho = keepAtLeast(columnNormalize(batchedMatMul(p, p)), cfg.tau2 / n);
   return { fo, ho };
 }
 

@@ -7,6 +7,7 @@
  *   T = 1 where s >= fg, 0 where s <= bg, s in between   ("TC" two-threshold target)
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchedMatMul } from '../batched-matmul.js';
 import { detached, minMaxGlobal, minMaxPerSample } from '../icl/shared-ops.js';
 import { hscMatrix, type HscConfig } from './hsc.js';
 
@@ -19,7 +20,7 @@ export function labelMaps(classMaps: tf.Tensor4D, onehot: tf.Tensor2D): tf.Tenso
 /** SCM [B,N] from the CAM a [B,N] (already ReLU'd and normalised) and the HSC matrix C [B,N,N]. */
 export function scmMap(cam: tf.Tensor2D, c: tf.Tensor3D, normalize: 'batch' | 'image'): tf.Tensor2D {
   const [batch, n] = cam.shape;
-  const propagated = tf.relu(tf.reshape(tf.matMul(tf.reshape(cam, [batch, 1, n]), c), [batch, n])) as tf.Tensor2D;
+  const propagated = tf.relu(tf.reshape(batchedMatMul(tf.reshape(cam, [batch, 1, n]) as tf.Tensor3D, c), [batch, n])) as tf.Tensor2D;
   return normalize === 'batch' ? minMaxGlobal(propagated) : minMaxPerSample(propagated);
 }
 

@@ -9,6 +9,7 @@
  * part of the saved config, so a model saved before the start epoch also bypasses it at test time.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchedMatMul } from '../batched-matmul.js';
 import { detached } from '../icl/shared-ops.js';
 import { edgeCode, type HscConfig } from './hsc.js';
 
@@ -97,10 +98,10 @@ export class StructureSelfAttention extends tf.layers.Layer {
       };
       const [q, k, v] = [project('q'), project('k'), project('v')];
       const edges = detached(stages, (...s) => edgeCode(s as tf.Tensor4D[], this.hsc));
-      const scores = tf.add(tf.reshape(tf.div(tf.matMul(q, k, false, true), Math.sqrt(d)), [batch, heads, n, n]), tf.expandDims(edges, 1));
+      const scores = tf.add(tf.reshape(tf.div(batchedMatMul(q, k, false, true), Math.sqrt(d)), [batch, heads, n, n]), tf.expandDims(edges, 1));
       let attention = tf.softmax(scores, -1);
       if (training && this.dropout > 0) attention = tf.dropout(attention, this.dropout, undefined, this.dropoutSeed);
-      const mixed = tf.matMul(tf.reshape(attention, [batch * heads, n, n]) as tf.Tensor3D, v);
+      const mixed = batchedMatMul(tf.reshape(attention, [batch * heads, n, n]) as tf.Tensor3D, v);
       const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, n, d]), [0, 2, 1, 3]), [batch * n, this.width]) as tf.Tensor2D;
       const out = tf.reshape(tf.add(tf.matMul(merged, this.w.o_kernel.read() as tf.Tensor2D), this.w.o_bias.read()), [batch, h, w, c]);
       return this.residual ? tf.add(f5, out) : out;
