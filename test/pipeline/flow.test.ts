@@ -60,6 +60,8 @@ describe.each(FFMPEG_BUILDS)('flow control with $name', ({ path }) => {
             if (event.type !== 'frame') return;
             inFlight = credits.pending;
             inFlightPeak = Math.max(inFlightPeak, inFlight);
+            // Hold the first frame until ffmpeg's output has paused for lack of credit (certain on any machine).
+            if (seen.length === 0) await waitFor(() => stats.stdoutPauses > 0);
             await sleep(4); // slow model
             seen.push(event.frame);
             credits.release();

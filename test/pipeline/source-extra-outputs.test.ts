@@ -170,6 +170,9 @@ describe.each(FFMPEG_BUILDS)('display and preview outputs with $name', ({ path }
         .pipe(
           concatMap(async (event) => {
             if (event.type !== 'frame') return;
+            // The first frame is held until ffmpeg's output has been paused for lack of credit,
+            // so the pause is certain however fast this machine decodes; later frames stay slow.
+            if (seen.length === 0) await waitFor(() => stats.stdoutPauses > 0);
             await sleep(5);
             seen.push(event.frame);
             credits.release();
