@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { WsolConfig } from '../src/config/schema.js';
 import type { Localizer, LocalizerResult } from '../src/models/types.js';
-import { labelAgnosticMap, toAgnosticMap } from '../src/pipeline/agnostic-maps.js';
-import { detectionsFromMaps } from '../src/pipeline/frame-boxes.js';
-import type { FrameModel } from '../src/pipeline/frame-detections.js';
+import { detectFrame, smoothFrame, type FrameModel } from '../src/pipeline/frame-detections.js';
 import { createSourceStats, FrameCredits } from '../src/pipeline/flow-control.js';
 import type { FrameResult } from '../src/pipeline/results.js';
 import { openSinks, serializeResult } from '../src/pipeline/sinks/index.js';
@@ -90,8 +88,6 @@ export interface PostProcessTimes {
 /** Post-processing as StreamRunner.buildResult does it, timed piece by piece; median of `passes` passes. */
 export function postProcessing(frames: Frame[], localized: LocalizerResult[], config: WsolConfig, model: FrameModel, passes = 5): PostProcessTimes {
   // The two halves of smoothAndDetect (src/pipeline/frame-detections.ts), timed apart.
-  const agnostic = model.classAgnosticMaps === true;
-  const boxes = agnostic ? { ...config.boxes, topK: 1 } : config.boxes;
   const perPass: { smooth: number; boxes: number; track: number }[] = [];
   let results: FrameResult[] = [];
   const cpu = process.cpuUsage();
@@ -102,9 +98,9 @@ export function postProcessing(frames: Frame[], localized: LocalizerResult[], co
     results = [];
     frames.forEach((frame, i) => {
       const t0 = performance.now();
-      const smoothed = agnostic ? labelAgnosticMap(smoother.apply(toAgnosticMap(localized[i]!), frame)) : smoother.apply(localized[i]!, frame);
+      const smoothed = smoothFrame(smoother, localized[i]!, frame, model);
       const t1 = performance.now();
-      const detections = detectionsFromMaps(smoothed, frame.geometry, model.classes, boxes);
+      const detections = detectFrame(smoothed, frame.geometry, model, config.boxes);
       const t2 = performance.now();
       const { sourceWidth: width, sourceHeight: height } = frame.geometry;
       const update = tracker.update({ index: frame.index, ptsMs: frame.ptsMs, width, height }, detections);

@@ -16,6 +16,16 @@ export interface FrameModel {
   classAgnosticMaps?: boolean;
 }
 
+/** The smoothing half: per-class maps as they are; a class-agnostic map once, then labelled with the top class. */
+export function smoothFrame(smoother: MapSmoother, result: LocalizerResult, picture: ScenePicture, model: FrameModel): LocalizerResult {
+  return model.classAgnosticMaps ? labelAgnosticMap(smoother.apply(toAgnosticMap(result), picture)) : smoother.apply(result, picture);
+}
+
+/** The boxes half: each of `boxes.topK` classes, or the one class-agnostic map once. */
+export function detectFrame(smoothed: LocalizerResult, geometry: FrameGeometry, model: FrameModel, boxes: WsolConfig['boxes']): Detection[] {
+  return detectionsFromMaps(smoothed, geometry, model.classes, model.classAgnosticMaps ? { ...boxes, topK: 1 } : boxes);
+}
+
 /**
  * One frame's smoothing and boxes, as every stream runs them (StreamRunner, and the tracking
  * bench's replay): per-class maps are smoothed and boxed for each of `boxes.topK` classes; a
@@ -28,10 +38,6 @@ export function smoothAndDetect(
   model: FrameModel,
   boxes: WsolConfig['boxes'],
 ): { smoothed: LocalizerResult; detections: Detection[] } {
-  if (!model.classAgnosticMaps) {
-    const smoothed = smoother.apply(result, picture);
-    return { smoothed, detections: detectionsFromMaps(smoothed, picture.geometry, model.classes, boxes) };
-  }
-  const smoothed = labelAgnosticMap(smoother.apply(toAgnosticMap(result), picture));
-  return { smoothed, detections: detectionsFromMaps(smoothed, picture.geometry, model.classes, { ...boxes, topK: 1 }) };
+  const smoothed = smoothFrame(smoother, result, picture, model);
+  return { smoothed, detections: detectFrame(smoothed, picture.geometry, model, boxes) };
 }
