@@ -28,6 +28,15 @@ export function optionalWholeNumber(text: string | undefined, what: string): num
   return text === undefined ? undefined : parseWholeNumber(text, what);
 }
 
+/** --input-size: a square network input in 16..512 pixels, or undefined when not given. */
+export function inputSizeFlag(text: string | undefined): number | undefined {
+  const size = optionalWholeNumber(text, '--input-size');
+  if (size !== undefined && (size < 16 || size > 512)) {
+    throw new WsolError('usage', `--input-size ${size} is outside 16..512.`, { hint: 'Pass e.g. --input-size 128.' });
+  }
+  return size;
+}
+
 /**
  * A number flag, or undefined when not given; a WsolError naming the flag when it is not a number.
  * Any finite number is accepted (signs, decimals, 1e-3); range checks are the caller's.

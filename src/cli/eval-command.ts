@@ -16,7 +16,7 @@ import { initBackend } from '../models/backend.js';
 import { loadLocalizer, type LocalizerOptions } from '../models/localizer.js';
 import type { MethodName } from '../models/methods/method.js';
 import { getMethod } from '../models/methods/registry.js';
-import { numberFlag } from '../option-parsers.js';
+import { inputSizeFlag, numberFlag } from '../option-parsers.js';
 import { Progress } from './progress.js';
 import { parseBackend } from './train-command.js';
 
@@ -38,6 +38,7 @@ interface EvalFlags {
   skipBad?: boolean;
   backend: string;
   allowSoftwareGpu?: boolean;
+  inputSize?: string;
 }
 
 export function parseEvalSize(text: string): EvalSize {
@@ -85,6 +86,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--out <file>', 'also write the JSON report to this file')
     .option('--vis <dir>', 'write overlay pictures of the first test images into this folder')
     .option('--n <count>', 'pictures for --vis', '16')
+    .option('--input-size <n>', 'square network input instead of the trained size (fully convolutional models; images are resized to it)')
     .option('--batch <n>', 'images per model call', '32')
     .option('--eval-size <size>', 'map size for the metrics: 224 (wsolevaluation), WxH, or "image"', '224')
     .option('--tau-interval <x>', 'threshold grid step (wsolevaluation: 0.01 standalone, 0.001 in training)', '0.01')
@@ -102,6 +104,8 @@ export function registerEvalCommand(program: Command): void {
         throw new WsolError('usage', 'Check --batch (>= 1), --n (>= 0), --limit (>= 1) and --tau-interval (0 < x <= 0.5).', { hint: 'For example: --batch 32 --n 16 --tau-interval 0.01.' });
       }
       const options = localizerOptions(flags.method, flags.layer);
+      const inputSize = inputSizeFlag(flags.inputSize);
+      if (inputSize !== undefined) options.inputSize = inputSize;
       const dataset = openDataset(flags.data);
       const backend = await initBackend(parseBackend(flags.backend), { allowSoftwareGpu: flags.allowSoftwareGpu ?? false });
       if (!flags.json) process.stderr.write(`TF.js backend: ${backend.name} (${backend.detail})\n`);

@@ -13,7 +13,7 @@ import type { StreamConfig, WsolConfig } from '../config/schema.js';
 import { METHODS, streamSchema } from '../config/schema.js';
 import { WsolError } from '../errors.js';
 import { childLogger } from '../log.js';
-import { optionalWholeNumber } from '../option-parsers.js';
+import { inputSizeFlag, optionalWholeNumber } from '../option-parsers.js';
 import { probeSource } from '../pipeline/probe.js';
 import { checkOutputPaths, type OutputPaths } from '../pipeline/sinks/index.js';
 import { Progress } from './progress.js';
@@ -50,11 +50,8 @@ function withOverrides(config: WsolConfig, options: RunOptions): WsolConfig {
   const workers = optionalWholeNumber(options.workers, '--workers');
   if (workers !== undefined) model.workers = workers;
   if (options.backend !== undefined) model.backend = parseBackend(options.backend);
-  const inputSize = optionalWholeNumber(options.inputSize, '--input-size');
-  if (inputSize !== undefined) {
-    if (inputSize < 16 || inputSize > 512) throw new WsolError('usage', `--input-size ${inputSize} is outside 16..512.`, { hint: 'Pass e.g. --input-size 192.' });
-    model.inputSize = inputSize;
-  }
+  const inputSize = inputSizeFlag(options.inputSize);
+  if (inputSize !== undefined) model.inputSize = inputSize;
   return { ...config, model };
 }
 

@@ -52,6 +52,13 @@ describe('wsol train / wsol eval (CLI)', () => {
     expect(json.test.maxBoxAccV2!.perDelta).toHaveLength(3);
     expect(json.protocol.v2Taus).toHaveLength(3);
     expect(readdirSync(vis)).toHaveLength(4);
+
+    // --input-size: the same model run at a larger input, images resized to it.
+    const larger = wsol(['eval', '--model', out, '--data', data, '--json', '--limit', '6', '--input-size', '48', '--backend', 'wasm']);
+    expect(larger.code).toBe(0);
+    const largerJson = JSON.parse(larger.stdout) as EvaluationReport;
+    expect(largerJson.model).toMatchObject({ method: 'cam', inputSize: [48, 48], mapSize: [12, 12] });
+    expect(largerJson.test.images).toBe(6);
   });
 
   it('train: errors are one paragraph with a hint, no stack, exit code 2', () => {
@@ -76,6 +83,9 @@ describe('wsol train / wsol eval (CLI)', () => {
     const layer = wsol(['eval', '--model', join(tmp.dir, 'nope'), '--data', data, '--layer', 'stage2_out']);
     expect(layer.code).toBe(2);
     expect(layer.stderr).toMatch(/--layer needs --method dgl or --method gradcam/);
+    const size = wsol(['eval', '--model', join(tmp.dir, 'nope'), '--data', data, '--input-size', '8']);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/--input-size 8 is outside 16..512/);
   });
 });
 
