@@ -43,6 +43,9 @@ describe('evaluateModel on hand-made data', () => {
     expect(kept).toHaveLength(2);
     expect(kept[0]!.groundTruth).toEqual([[56, 37, 168, 179]]); // [10,5,30,24] * 224/40, 224/30, truncated
     expect(formatReport(report)).toMatch(/MaxBoxAccV2\s+100\.00/);
+    // Largest boxes' longer sides: 0.67, 0.6, 0.53, 0.5 (two boxes: the larger counts), 0.5.
+    expect(t.top1BySize).toEqual([{ from: 0.5, to: 0.6, images: 3, top1Cls: 100 }, { from: 0.6, to: 0.7, images: 2, top1Cls: 100 }]);
+    expect(formatReport(report)).toMatch(/60-70%\s+100\.00\s+2 images/);
   });
 
   it('scores the inverted map low, and its classification wrong', async () => {
@@ -50,6 +53,7 @@ describe('evaluateModel on hand-made data', () => {
     const { report } = await evaluateModel(localizer, openDataset(data));
     localizer.dispose();
     expect(report.test.top1Cls).toBe(0);
+    expect(report.test.top1BySize!.map((b) => [b.images, b.top1Cls])).toEqual([[3, 0], [2, 0]]);
     expect(report.test.top1Loc).toBe(0);
     // Largest-contour boxes cover the background. (MaxBoxAccV2 is not low here: like cv2 RETR_TREE it
     // also takes the boxes of holes, and the object is the hole of the inverted map.)

@@ -9,6 +9,7 @@ import { WsolError } from '../../errors.js';
 import type { DatasetItem, WsolDataset } from '../data/datasets/types.js';
 import { chooseThresholds, evaluateAtThresholds, maxBoxAcc, maxBoxAccV2, type BoxReport, type ChosenThresholds } from '../metrics/box-metrics.js';
 import type { Localizer } from '../types.js';
+import type { SizeBin } from './size-bins.js';
 import { DEFAULT_TAU_INTERVAL, runSplitPass, type EvalSize, type KeptSample, type SplitPassOptions, type SplitPassResult } from './split-pass.js';
 
 export const REPORT_VERSION = 1;
@@ -37,6 +38,8 @@ export interface SplitSummary {
   images: number;
   skipped: number;
   top1Cls: number;
+  /** Top-1 by relative object size (tenths of the image); present when the split has boxes. */
+  top1BySize?: SizeBin[];
   /** Present when the split has boxes. */
   maxBoxAcc?: DeltaResult;
   maxBoxAccV2?: { value: number; perDelta: DeltaResult[] };
@@ -84,6 +87,7 @@ function deltaResult(c: { delta: number; value: number; tau: number }): DeltaRes
 /** The threshold-free summary of one split's pass. */
 export function summarizeSplit(pass: SplitPassResult): SplitSummary {
   const summary: SplitSummary = { split: pass.split, images: pass.images, skipped: pass.skipped.length, top1Cls: pass.top1 };
+  if (pass.top1BySize.length > 0) summary.top1BySize = pass.top1BySize;
   if (pass.boxes) {
     summary.maxBoxAcc = deltaResult(maxBoxAcc(pass.boxes));
     const v2 = maxBoxAccV2(pass.boxes);

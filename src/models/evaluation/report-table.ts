@@ -21,6 +21,10 @@ function splitRows(s: SplitSummary | TestSummary): string[] {
   }
   if ('boxAccV2AtValTaus' in s && s.boxAccV2AtValTaus !== undefined) lines.push(row('BoxAccV2 @ val taus', pct(s.boxAccV2AtValTaus)));
   if (s.pxap !== undefined) lines.push(row('PxAP', pct(s.pxap)));
+  if (s.top1BySize) {
+    lines.push('  Top-1 Cls by object size (largest box\'s longer side / image side):');
+    for (const b of s.top1BySize) lines.push(row(`  ${Math.round(b.from * 100)}-${Math.round(b.to * 100)}%`, pct(b.top1Cls), `${b.images} images`));
+  }
   return lines;
 }
 

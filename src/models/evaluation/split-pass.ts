@@ -17,6 +17,7 @@ import { buildPxapMask, PxapAccumulator, type PxapResult } from '../metrics/pxap
 import { tauGrid } from '../metrics/tau-grid.js';
 import type { Localizer } from '../types.js';
 import { resizeRgb } from '../training/resize-rgb.js';
+import { Top1BySize, type SizeBin } from './size-bins.js';
 import { yieldToEventLoop } from '../training/train-step.js';
 
 /** [width, height] of the evaluation maps, or 'image': each image's own size. */
@@ -59,6 +60,8 @@ export interface SplitPassResult {
   skipped: SkippedImage[];
   /** Top-1 classification accuracy, percent. */
   top1: number;
+  /** Top-1 by relative object size; empty when the split has no boxes. */
+  top1BySize: SizeBin[];
   /** Box counts; null when the split has no boxes (classification only). */
   boxes: BoxMetrics | null;
   /** Null when the split has no masks. */
@@ -99,6 +102,7 @@ export async function runSplitPass(localizer: Localizer, items: readonly Dataset
   const taus = tauGrid(options.tauInterval ?? DEFAULT_TAU_INTERVAL);
   const boxAcc = annotations.boxes ? new BoxAccumulator({ taus }) : null;
   const pxapAcc = annotations.masks ? new PxapAccumulator({ taus }) : null;
+  const bySize = new Top1BySize();
   const reader = new ImageReader({ skipBad: options.skipBad ?? false });
   const [inW, inH] = localizer.info.inputSize;
   const batchSize = Math.max(1, options.batch ?? 32);
@@ -129,12 +133,13 @@ export async function runSplitPass(localizer: Localizer, items: readonly Dataset
         const right = top.cls === item.label;
         images++;
         if (right) correct++;
+        const [imageW, imageH] = item.size ?? sizes[j]!;
+        bySize.add(item.boxes ?? [], imageW, imageH, right);
         if (!boxAcc && !pxapAcc && kept.length >= keep) return;
         const raw = result.maps[0]!;
         const [ew, eh] = evalSize === 'image' ? sizes[j]! : evalSize;
         const map = prepareScoreMap(raw.data, raw.w, raw.h, ew, eh);
-        const from = item.size ?? sizes[j]!;
-        const groundTruth = (item.boxes ?? []).map((b) => rescaleBox(b, from, [ew, eh]));
+        const groundTruth = (item.boxes ?? []).map((b) => rescaleBox(b, [imageW, imageH], [ew, eh]));
         boxAcc?.add(map, ew, eh, groundTruth, right);
         if (pxapAcc) {
           const masks = item.maskPaths!.map((p) => loadMask(p));
@@ -162,6 +167,7 @@ export async function runSplitPass(localizer: Localizer, items: readonly Dataset
     images,
     skipped: reader.skipped,
     top1: (correct * 100) / images,
+    top1BySize: bySize.result(),
     boxes: boxAcc ? boxAcc.result() : null,
     pxap: pxapAcc ? pxapAcc.result() : null,
     kept,
