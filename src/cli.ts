@@ -9,6 +9,7 @@ import { registerDatasetCommand } from './cli/dataset-command.js';
 import { registerEvalCommand } from './cli/eval-command.js';
 import { registerEvalTracksCommand } from './cli/eval-tracks-command.js';
 import { registerRunCommand } from './cli/run-command.js';
+import { registerResizeCommand } from './cli/resize-command.js';
 import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommand } from './cli/train-command.js';
 import { reportFatal } from './cli/report-error.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerEvalTracksCommand(program);
+  registerResizeCommand(program);
   return program;
 }
 

@@ -47,7 +47,7 @@ describe('wsol train / wsol eval (CLI)', () => {
     expect(json.model).toMatchObject({ method: 'dgl', layers: ['stage2_out', 'stage3_out'], inputSize: [32, 32], classes: ['0', '1', '2'], backend: 'wasm' });
     expect(json.data).toMatchObject({ valSplit: 'val', testSplit: 'test', layout: 'wsolevaluation' });
     expect(Object.keys(json.test).sort()).toEqual(
-      ['boxAccV2AtValTaus', 'gtKnownLoc', 'images', 'maxBoxAcc', 'maxBoxAccV2', 'pxap', 'skipped', 'split', 'top1Cls', 'top1Loc'].sort(),
+      ['boxAccV2AtValTaus', 'gtKnownLoc', 'images', 'maxBoxAcc', 'maxBoxAccV2', 'pxap', 'skipped', 'split', 'top1BySize', 'top1Cls', 'top1Loc'].sort(),
     );
     expect(json.test.maxBoxAccV2!.perDelta).toHaveLength(3);
     expect(json.protocol.v2Taus).toHaveLength(3);
@@ -59,6 +59,25 @@ describe('wsol train / wsol eval (CLI)', () => {
     const largerJson = JSON.parse(larger.stdout) as EvaluationReport;
     expect(largerJson.model).toMatchObject({ method: 'cam', inputSize: [48, 48], mapSize: [12, 12] });
     expect(largerJson.test.images).toBe(6);
+
+    // wsol resize bakes that size in: the copy evaluates exactly as --input-size did.
+    const resized = join(tmp.dir, 'resized');
+    const resize = wsol(['resize', '--model', out, '--input-size', '48', '--out', resized]);
+    expect(resize.stderr).not.toMatch(/^\s+at /m);
+    expect(resize.code).toBe(0);
+    expect(resize.stdout).toContain('input 48x48, maps 12x12');
+    const meta = JSON.parse(readFileSync(join(resized, 'wsol.json'), 'utf8')) as { inputSize: number[]; training: { size: number; resized: { from: number[]; to: number[] } } };
+    expect(meta.inputSize).toEqual([48, 48]);
+    expect(meta.training.size).toBe(32);
+    expect(meta.training.resized).toMatchObject({ from: [32, 32], to: [48, 48] });
+    const bakedIn = wsol(['eval', '--model', resized, '--data', data, '--json', '--limit', '6', '--backend', 'wasm']);
+    expect(bakedIn.code).toBe(0);
+    const bakedJson = JSON.parse(bakedIn.stdout) as EvaluationReport;
+    expect(bakedJson.test).toEqual(largerJson.test);
+    expect(bakedJson.val).toEqual(largerJson.val);
+    const again = wsol(['resize', '--model', out, '--input-size', '64', '--out', resized]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a model.*--force/s);
   });
 
   it('train: errors are one paragraph with a hint, no stack, exit code 2', () => {
