@@ -23,7 +23,7 @@ export function registerResizeCommand(program: Command): void {
     .action(async (flags: ResizeFlags) => {
       const size = inputSizeFlag(flags.inputSize);
       if (size === undefined) throw new WsolError('usage', '--input-size is required.', { hint: 'Pass e.g. --input-size 128.' });
-      await initBackend('cpu');
+      await initBackend('wasm'); // any backend copies weights; wasm is quiet and always there
       const meta = await resizeModelFolder(flags.model, flags.out, size, { force: flags.force ?? false });
       process.stdout.write(`Wrote ${flags.out}: ${meta.method}, input ${meta.inputSize.join('x')}, maps ${meta.mapSize.join('x')}.\n`);
     });
