@@ -96,9 +96,9 @@ const trackerSchema = z
     highThreshold: fraction().default(0.05).describe('Detections scoring at least this are matched first (ByteTrack high set).'),
     lowThreshold: fraction().default(0.05).describe('Detections between this and highThreshold are matched second; below it they are ignored.'),
     newTrackThreshold: fraction().default(0.3).describe('An unmatched detection starts a new track only if it scores at least this.'),
-    matchIou: fraction().default(0.1).describe('Minimum IoU between a predicted track box and a detection for them to match.'),
-    minHits: positiveInt().default(1).describe('Matches needed before a tentative track is confirmed (reported).'),
-    maxAge: nonNegativeInt().default(15).describe('Frames a lost track is kept (and can be re-found) before it ends.'),
+    matchIou: fraction().default(0.5).describe('Minimum IoU between a predicted track box and a detection for them to match.'),
+    minHits: positiveInt().default(8).describe('Matches needed before a tentative track is confirmed (reported).'),
+    maxAge: nonNegativeInt().default(60).describe('Frames a lost track is kept (and can be re-found) before it ends.'),
   })
   .superRefine((value, ctx) => {
     if (value.lowThreshold > value.highThreshold) {

@@ -33,7 +33,7 @@ describe('defaults', () => {
     expect(config.batching).toEqual({ size: 8, maxWaitMs: 50, liveQueue: 2, onModelError: 'skip' });
     expect(config.smoothing).toEqual({ enabled: true, alpha: 0.2, sceneCutThreshold: 0.5 });
     expect(config.boxes).toEqual({ threshold: 0.8, minAreaFraction: 0.03, maxPerClass: 4, topK: 1, mode: 'all' });
-    expect(config.tracker).toEqual({ highThreshold: 0.05, lowThreshold: 0.05, newTrackThreshold: 0.3, matchIou: 0.1, minHits: 1, maxAge: 15 });
+    expect(config.tracker).toEqual({ highThreshold: 0.05, lowThreshold: 0.05, newTrackThreshold: 0.3, matchIou: 0.5, minHits: 8, maxAge: 60 });
     expect(config.server).toEqual({
       host: '127.0.0.1',
       port: 8080,

@@ -8,6 +8,7 @@ import { configJsonSchema } from '../../src/config/json-schema.js';
 import { defaultConfig } from '../../src/config/load.js';
 import { streamSchema, type WsolConfig } from '../../src/config/schema.js';
 import { decodeImage } from '../../src/models/data/image-codec.js';
+import { readModelMeta } from '../../src/models/io/model-folder.js';
 import type { Pipeline } from '../../src/pipeline/pipeline.js';
 import { startServePipeline } from '../../src/pipeline/serve-pipeline.js';
 import { startServer, type RunningServer } from '../../src/server/http-server.js';
@@ -75,7 +76,8 @@ describe('the server on the real pipeline', () => {
   it('sends hello, then every frame of the demo stream in order, its heatmaps and preview JPEGs; the API lists it', async () => {
     const client = await openClient();
     const hello = client.of('hello')[0]!;
-    expect(hello.model).toMatchObject({ method: 'spa2net', inputSize: [96, 96], mapSize: [12, 12], backend: 'wasm' });
+    const shipped = readModelMeta(defaultConfig().model.path);
+    expect(hello.model).toMatchObject({ method: 'spa2net', inputSize: shipped.inputSize, mapSize: shipped.mapSize, backend: 'wasm' });
     expect(hello.model.classes).toHaveLength(10);
     expect(hello.streams.map((stream) => stream.id)).toEqual(['demo']);
     expect(hello.previews).toEqual({ enabled: true, width: 320, fps: 5 });
@@ -103,14 +105,14 @@ describe('the server on the real pipeline', () => {
         expect(box[3]).toBeGreaterThan(box[1]);
       }
     }
-    // One heatmap per frame after the subscription: the top class's 12x12 map with the letterbox bars
-    // (160x120 into 96x96: a quarter of the height) cut out, so 12x9 and all picture.
+    // One heatmap per frame after the subscription: the top class's map with the letterbox bars
+    // (160x120 into a square: a quarter of the height) cut out, so all picture (16x12 for 16x16 maps).
     const resultIndices = new Set(results.map((r) => r.index));
     const heatmapIndices = heatmaps().map((m) => m.header.index);
     expectConsecutive(heatmapIndices);
     for (const { header, payload } of heatmaps()) {
-      expect(header).toMatchObject({ stream: 'demo', width: 12, height: 9 });
-      expect(payload).toHaveLength(108);
+      expect(header).toMatchObject({ stream: 'demo', width: shipped.mapSize[0], height: (shipped.mapSize[1] * 3) / 4 });
+      expect(payload).toHaveLength((shipped.mapSize[0] * shipped.mapSize[1] * 3) / 4);
       expect(header.cls).toBeGreaterThanOrEqual(0);
       expect(header.cls).toBeLessThan(10);
       expect(header.content).toEqual([0, 0, 1, 1]);
