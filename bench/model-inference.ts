@@ -126,10 +126,12 @@ function buildCamNet(spec: NetworkSpec): { model: tf.LayersModel; meta: WsolMode
   return { model, meta };
 }
 
-/** forward, cam (when the model has class maps), gradcam, dgl at its default layer, dgl fused over the last two stages. */
+/** forward, the model's own method, cam (when the model has class maps), gradcam, dgl at its default layer, dgl fused over the last two stages. */
 function modesFor(meta: WsolModelMeta): Mode[] {
   const layers = meta.layers as ModelLayerNames;
   const modes: Mode[] = [{ label: 'forward' }];
+  // The model's own maps when its method is none of the ones below (icl, spa2net).
+  if (!['cam', 'gradcam', 'dgl'].includes(meta.method)) modes.push({ label: meta.method, localizer: {} });
   if (layers.classMaps) modes.push({ label: 'cam', localizer: { method: 'cam' } });
   if (layers.gradcam) modes.push({ label: `gradcam ${layers.gradcam}`, localizer: { method: 'gradcam' } });
   if (layers.dgl?.length) modes.push({ label: `dgl ${layers.dgl.join('+')}`, localizer: { method: 'dgl' } });
