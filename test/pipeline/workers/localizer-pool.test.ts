@@ -78,8 +78,9 @@ describe('LocalizerPool', () => {
   it('restarts a crashed worker and retries its batch once', async () => {
     const restarts = pool.stats.restarts;
     const pending = pool.localize(randomImages(4, 16, 9));
-    await pool.killWorker(0);
-    await pool.killWorker(1);
+    // Both kills in the same tick as the send: the batch went to whichever worker was free, and an
+    // await between the kills would give that worker time to finish it (a CI flake: no retry).
+    await Promise.all([pool.killWorker(0), pool.killWorker(1)]);
     const results = await pending;
     expect(results).toHaveLength(4);
     expect(pool.stats.restarts).toBe(restarts + 2);
