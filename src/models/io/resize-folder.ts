@@ -5,8 +5,8 @@
  * --input-size` measures that on val, and this bakes the chosen size in so `wsol run` and `wsol eval`
  * use it without a flag. wsol.json keeps the training record and says where the size came from.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { WsolError } from '../../errors.js';
 import type { MethodName, ModelLayerNames } from '../methods/method.js';
 import { loadModelFolder, saveModelFolder } from './model-folder.js';
@@ -21,23 +21,28 @@ export interface ResizeFolderOptions {
 export async function resizeModelFolder(from: string, to: string, size: number, options: ResizeFolderOptions = {}): Promise<WsolModelMeta> {
   const source = resolve(from);
   const target = resolve(to);
-  if (existsSync(target) && readdirSync(target).includes(WSOL_META_FILE) && !options.force) {
+  if (existsSync(join(target, WSOL_META_FILE)) && !options.force) {
     throw new WsolError('usage', `${target} already holds a model.`, { hint: 'Pass --force to overwrite it, or choose another --out folder.' });
   }
   const loaded = await loadModelFolder(source);
-  const { model, meta } = resizeModelInput(loaded.model, loaded.meta, size, source);
+  let resized;
   try {
-    const previous = loaded.meta.inputSize;
-    const network = meta.network ? { ...meta.network, backbone: { ...meta.network.backbone, inputSize: size } } : undefined;
+    resized = resizeModelInput(loaded.model, loaded.meta, size, source);
+  } catch (error) {
+    loaded.model.dispose(); // resizeModelInput disposes the source model only when it succeeds
+    throw error;
+  }
+  const { model, meta } = resized;
+  try {
     return await saveModelFolder(target, model, {
       method: meta.method as MethodName,
       classes: meta.classes,
       normalization: meta.normalization,
       layers: meta.layers as ModelLayerNames,
       inputSize: [size, size],
-      ...(network ? { network } : {}),
+      ...(meta.network ? { network: meta.network } : {}),
       // Save-time metrics were measured at the old size, so they are not carried over.
-      training: { ...(meta.training ?? {}), resized: { from: previous, to: [size, size], source } },
+      training: { ...(meta.training ?? {}), resized: { from: loaded.meta.inputSize, to: [size, size], source } },
     });
   } finally {
     model.dispose();

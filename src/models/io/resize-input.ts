@@ -37,5 +37,6 @@ export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, siz
   }
   model.dispose();
   const scale = size / meta.inputSize[0];
-  return { model: rebuilt, meta: { ...meta, inputSize: [size, size], mapSize: [Math.round(meta.mapSize[0] * scale), Math.round(meta.mapSize[1] * scale)] } };
+  const network = { ...spec, backbone: { ...spec.backbone, inputSize: size } };
+  return { model: rebuilt, meta: { ...meta, network, inputSize: [size, size], mapSize: [Math.round(meta.mapSize[0] * scale), Math.round(meta.mapSize[1] * scale)] } };
 }
