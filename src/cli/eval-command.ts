@@ -122,7 +122,7 @@ export function registerEvalCommand(program: Command): void {
             if (split !== current) {
               progress?.finish();
               current = split;
-              progress = new Progress({ label: `eval ${split}`, total, unit: 'images' });
+              progress = new Progress({ label: `eval ${split}`, total, unit: 'images', logIntervalMs: 30_000 });
               lastDone = 0;
             }
             progress!.tick(done - lastDone);

@@ -1,6 +1,8 @@
 /**
- * A one-line progress display on stderr (only when stderr is a terminal, so logs and pipes stay
- * clean): done/total, rate, ETA, plus free-form fields (loss, accuracy...).
+ * A one-line progress display on stderr: done/total, rate, ETA, plus free-form fields (loss,
+ * accuracy...). On a terminal the line redraws in place. Elsewhere (a log file, a pipe) it stays
+ * silent unless `logIntervalMs` is set; then it writes the line, newline-terminated, at most that
+ * often, so a long run in the background still shows how far it is.
  */
 export interface ProgressOptions {
   label: string;
@@ -8,7 +10,9 @@ export interface ProgressOptions {
   unit: string;
   /** Minimum ms between redraws. */
   intervalMs?: number;
-  stream?: NodeJS.WriteStream;
+  /** When the stream is not a terminal: write a plain line at most this often (default: never). */
+  logIntervalMs?: number;
+  stream?: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
 }
 
 export function formatDuration(seconds: number): string {
@@ -27,12 +31,14 @@ export class Progress {
   private readonly startedAt = Date.now();
   private lastDraw = 0;
   private fields: Record<string, string> = {};
-  private readonly stream: NodeJS.WriteStream;
+  private lastLog: number;
+  private readonly stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
   private readonly enabled: boolean;
 
   constructor(private readonly options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
     this.enabled = Boolean(this.stream.isTTY);
+    this.lastLog = this.startedAt;
   }
 
   setTotal(total: number | undefined): void {
@@ -70,8 +76,15 @@ export class Progress {
   }
 
   private draw(force: boolean): void {
-    if (!this.enabled) return;
     const now = Date.now();
+    if (!this.enabled) {
+      const every = this.options.logIntervalMs;
+      if (every !== undefined && !force && now - this.lastLog >= every) {
+        this.lastLog = now;
+        this.stream.write(`${this.line()}\n`);
+      }
+      return;
+    }
     if (!force && now - this.lastDraw < (this.options.intervalMs ?? 200)) return;
     this.lastDraw = now;
     const columns = this.stream.columns ?? 120;

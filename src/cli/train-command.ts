@@ -14,6 +14,9 @@ import { trainModel } from '../models/training/trainer.js';
 import { listFlag, numberFlag } from '../option-parsers.js';
 import { formatDuration, Progress } from './progress.js';
 
+/** Outside a terminal (a log file), a progress line this often: epochs take tens of minutes. */
+const TRAIN_LOG_INTERVAL_MS = 60_000;
+
 interface TrainFlags {
   data: string;
   out: string;
@@ -197,7 +200,7 @@ export function registerTrainCommand(program: Command): void {
           hooks: {
             onMessage: (text) => process.stderr.write(`${text}\n`),
             onLoadProgress: (done, total) => {
-              progress ??= new Progress({ label: 'loading', total, unit: 'images' });
+              progress ??= new Progress({ label: 'loading', total, unit: 'images', logIntervalMs: TRAIN_LOG_INTERVAL_MS });
               progress.tick(1);
               if (done === total) {
                 progress.finish();
@@ -207,7 +210,7 @@ export function registerTrainCommand(program: Command): void {
             onEpochStart: (epoch, total, _steps, images) => {
               epochs = total;
               remaining = (total - epoch) * images;
-              progress = new Progress({ label: `epoch ${epoch + 1}/${total}`, total: images, unit: 'img' });
+              progress = new Progress({ label: `epoch ${epoch + 1}/${total}`, total: images, unit: 'img', logIntervalMs: TRAIN_LOG_INTERVAL_MS });
             },
             onStep: (s) => {
               trained += s.images;
