@@ -5,11 +5,12 @@
  * finished epoch.
  */
 import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { WsolError } from '../errors.js';
 import { BACKEND_CHOICES, type BackendChoice, initBackend } from '../models/backend.js';
 import type { EpochRecord } from '../models/training/checkpoint.js';
-import { TRAIN_DEFAULTS, type TrainConfigInput } from '../models/training/config.js';
+import { MAX_TRAIN_WORKERS, TRAIN_DEFAULTS, type TrainConfigInput } from '../models/training/config.js';
 import { trainModel } from '../models/training/trainer.js';
 import { listFlag, numberFlag } from '../option-parsers.js';
 import { formatDuration, Progress } from './progress.js';
@@ -54,6 +55,7 @@ interface TrainFlags {
   backend: string;
   allowSoftwareGpu?: boolean;
   cacheMb?: string;
+  workers?: string;
 }
 
 export function parseBackend(text: string): BackendChoice {
@@ -106,6 +108,7 @@ export function trainInput(f: TrainFlags): TrainConfigInput {
   set('limit', numberFlag(f.limit, '--limit', true));
   set('methodOptions', methodOptions(f.methodOptions));
   set('init', f.init === undefined ? undefined : resolve(f.init));
+  set('workers', f.workers === 'auto' ? Math.min(availableParallelism(), MAX_TRAIN_WORKERS) : numberFlag(f.workers, '--workers', true));
   return input;
 }
 
@@ -164,6 +167,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--force', 'overwrite a model or checkpoint already in --out')
     .option('--skip-bad', 'skip unreadable images (they are counted) instead of stopping')
     .option('--keep-checkpoint', 'keep <out>/checkpoint after the last epoch')
+    .option('--workers <n|auto>', 'threads sharing each batch on the wasm/cpu backends (data-parallel; auto = one per core; default 1)')
     .option('--backend <name>', `TF.js backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--allow-software-gpu', 'let the webgpu backend use a software adapter')
     .option('--cache-mb <n>', 'keep decoded training images in memory up to this size (default 3072)')

@@ -144,6 +144,7 @@ describe('training configuration', () => {
     expect(err(() => resolveTrainConfig({ data: '/d', lr: -1 }, false)).message).toMatch(/--lr/);
     expect(err(() => resolveTrainConfig({ data: '/d', schedule: 'step' }, false)).message).toMatch(/needs --milestones/);
     expect(err(() => resolveTrainConfig({ data: '/d', widths: [8] }, false)).message).toMatch(/--widths/);
+    expect(err(() => resolveTrainConfig({ data: '/d', workers: 0 }, false)).message).toMatch(/--workers: 0 is not a whole number from 1 to 32/);
   });
   it('resume keeps the saved settings and lets --epochs change', () => {
     const saved = resolveTrainConfig({ data: '/d', lr: 0.01 }, false);
@@ -151,5 +152,13 @@ describe('training configuration', () => {
     expect(resumed.epochs).toBe(50);
     expect(resumed.lr).toBe(0.01);
     expect(err(() => resumeConfig(saved, { data: '/d', flip: true }, 'out')).message).toMatch(/flip = false, but true was given/);
+  });
+  it('trains in one thread unless --workers says otherwise; a resumed run may change it (a run saved before it existed counts as 1)', () => {
+    expect(resolveTrainConfig({ data: '/d' }, false).workers).toBe(1);
+    const saved = resolveTrainConfig({ data: '/d', workers: 2 }, false);
+    expect(resumeConfig(saved, { data: '/d' }, 'out').workers).toBe(2);
+    expect(resumeConfig(saved, { data: '/d', workers: 1 }, 'out').workers).toBe(1);
+    const { workers: _dropped, ...older } = saved;
+    expect(resumeConfig(older, { data: '/d' }, 'out').workers).toBe(1);
   });
 });

@@ -45,6 +45,11 @@ export interface TrainConfig {
   methodOptions?: Record<string, unknown>;
   /** Model folder whose same-name, same-shape layers seed the new network (warm start). */
   init?: string;
+  /**
+   * Threads that share each batch (data-parallel, for the single-threaded wasm and cpu backends).
+   * Absent in runs saved before it existed: 1.
+   */
+  workers?: number;
 }
 
 /** What the user passed (undefined = not given). */
@@ -77,6 +82,7 @@ export interface TrainConfigInput {
   limit?: number;
   methodOptions?: Record<string, unknown>;
   init?: string;
+  workers?: number;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -93,7 +99,11 @@ export const TRAIN_DEFAULTS = {
   valEvery: 1,
   valSplit: 'val',
   valImages: 500,
+  workers: 1,
 };
+
+/** Most threads --workers may ask for. */
+export const MAX_TRAIN_WORKERS = 32;
 
 const TRAINABLE_METHODS: readonly string[] = ['cam', 'gradcam', 'dgl', 'icl', 'spa2net'];
 
@@ -150,8 +160,10 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
     ...(input.limit !== undefined ? { limit: input.limit } : {}),
     ...(input.methodOptions !== undefined ? { methodOptions: input.methodOptions } : {}),
     ...(input.init !== undefined ? { init: input.init } : {}),
+    workers: input.workers ?? TRAIN_DEFAULTS.workers,
   };
   checkInt('--epochs', config.epochs, 1, 10_000);
+  checkInt('--workers', config.workers!, 1, MAX_TRAIN_WORKERS);
   checkInt('--batch', config.batch, 2, 4096);
   checkPositive('--lr', config.lr, 10);
   checkInt('--seed', config.seed, 0, 2 ** 31 - 1);
@@ -195,7 +207,7 @@ function savedValue(saved: TrainConfig, key: keyof TrainConfigInput): unknown {
   }
 }
 
-/** The configuration of a resumed run: the saved one, with --epochs and the validation flags as given. */
+/** The configuration of a resumed run: the saved one, with --epochs, --workers and the validation flags as given. */
 export function resumeConfig(saved: TrainConfig, input: TrainConfigInput, where: string): TrainConfig {
   for (const key of FIXED_ON_RESUME) {
     const given = input[key];
@@ -214,7 +226,9 @@ export function resumeConfig(saved: TrainConfig, input: TrainConfigInput, where:
     valEvery: input.valEvery ?? saved.valEvery,
     valSplit: input.valSplit ?? saved.valSplit,
     valImages: input.valImages ?? saved.valImages,
+    workers: input.workers ?? saved.workers ?? TRAIN_DEFAULTS.workers,
   };
   checkInt('--epochs', config.epochs, 1, 10_000);
+  checkInt('--workers', config.workers!, 1, MAX_TRAIN_WORKERS);
   return config;
 }

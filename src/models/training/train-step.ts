@@ -1,12 +1,13 @@
 /**
- * One optimisation step: upload the batch, training-mode forward and loss inside
- * tf.variableGrads, one optimizer update. Everything runs inside one tf.tidy, so the step leaves
+ * One optimisation step: upload the batch, training-mode forward, loss and gradients
+ * (batchGradients), one optimizer update. Everything runs inside one tf.tidy, so the step leaves
  * no tensor behind even when the loss or a gradient kernel throws.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WsolError } from '../../errors.js';
 import type { LossContext, TrainableNetwork } from '../methods/method.js';
 import type { TrainingBatch } from './batches.js';
+import { batchGradients } from './gradients.js';
 import type { GroupedOptimizer } from './optimizer.js';
 
 export interface StepResult {
@@ -26,31 +27,27 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The loss, or a WsolError saying what to do when it is NaN or infinite. */
+export function checkFiniteLoss(loss: number, ctx: LossContext): number {
+  if (Number.isFinite(loss)) return loss;
+  throw new WsolError('model', `The training loss became ${loss} at epoch ${ctx.epoch + 1}, step ${ctx.step + 1}.`, {
+    hint: 'Lower the learning rate (--lr), e.g. by 3-10x, and start again (or --resume from the last good epoch).',
+  });
+}
+
 export async function trainStep(net: TrainableNetwork, optimizer: GroupedOptimizer, batch: TrainingBatch, size: number, lr: number, ctx: LossContext): Promise<StepResult> {
-  const termNames: string[] = [];
+  let termNames: string[] = [];
   const kept = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, [batch.count, size, size, 3]);
     const labels = tf.tensor1d(batch.labels, 'int32');
-    let extras: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const out = net.loss(x, labels, ctx);
-      const predicted = tf.argMax(out.logits, 1);
-      const correct = tf.sum(tf.cast(tf.equal(predicted, labels), 'float32'));
-      termNames.push(...Object.keys(out.terms));
-      extras = [tf.keep(correct), ...Object.values(out.terms).map((t) => tf.keep(tf.clone(t)))];
-      return out.total;
-    }, optimizer.variables);
-    optimizer.apply(grads, lr);
-    return [value, ...extras];
+    const g = batchGradients(net, optimizer.variables, x, labels, ctx);
+    optimizer.apply(g.grads, lr);
+    termNames = Object.keys(g.terms);
+    return [g.loss, g.correct, ...Object.values(g.terms)];
   });
   try {
     const values = await Promise.all(kept.map((t) => t.data()));
-    const loss = values[0]![0]!;
-    if (!Number.isFinite(loss)) {
-      throw new WsolError('model', `The training loss became ${loss} at epoch ${ctx.epoch + 1}, step ${ctx.step + 1}.`, {
-        hint: 'Lower the learning rate (--lr), e.g. by 3-10x, and start again (or --resume from the last good epoch).',
-      });
-    }
+    const loss = checkFiniteLoss(values[0]![0]!, ctx);
     const terms: Record<string, number> = {};
     termNames.forEach((name, i) => (terms[name] = values[i + 2]![0]!));
     return { loss, terms, correct: values[1]![0]!, count: batch.count };

@@ -5,8 +5,10 @@
  * model folder in --out plus a checkpoint that --resume continues from exactly.
  */
 import { rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
 import { WsolError } from '../../errors.js';
+import type { BackendChoice } from '../backend.js';
 import { backbonePreset } from '../backbone.js';
 import { openDataset } from '../data/datasets/open-dataset.js';
 import type { WsolDataset } from '../data/datasets/types.js';
@@ -21,7 +23,9 @@ import { initWeightsFrom } from '../io/copy-weights.js';
 import { resolveTrainConfig, resumeConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { datasetFlipDefault } from './dataset-hints.js';
 import { imageLevelLabels, loadTrainingImages } from './image-store.js';
+import { GradientHelper } from './gradient-helper.js';
 import { GroupedOptimizer } from './optimizer.js';
+import { parallelTrainStep } from './parallel-step.js';
 import { TrainingRng } from './rng.js';
 import { learningRateAt } from './schedule.js';
 import { trainStep, yieldToEventLoop } from './train-step.js';
@@ -164,6 +168,30 @@ function saveInfo(run: RunState, classes: string[], extra: { trainImages: number
   };
 }
 
+/** Backends whose kernels run on one thread, where helper threads add cores. */
+const SINGLE_THREADED_BACKENDS = ['wasm', 'cpu'];
+
+/** The helper threads of a data-parallel run (none for --workers 1). */
+async function startHelpers(run: RunState, hooks: TrainHooks): Promise<GradientHelper[]> {
+  const workers = run.config.workers ?? 1;
+  if (workers <= 1) return [];
+  const backend = tf.getBackend();
+  if (!SINGLE_THREADED_BACKENDS.includes(backend)) {
+    hooks.onMessage?.(`--workers ${workers} ignored: the ${backend} backend already uses the whole device; training in one thread.`);
+    return [];
+  }
+  const setup = { backend: backend as BackendChoice, method: run.config.method, spec: run.spec, shapes: run.optimizer.variables.map((v) => [...v.shape]) };
+  const started = await Promise.allSettled(Array.from({ length: workers - 1 }, () => GradientHelper.start(setup)));
+  const failed = started.find((s) => s.status === 'rejected');
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failed) {
+    await Promise.all(ok.map((h) => h.close()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  hooks.onMessage?.(`Training on ${workers} threads: each batch of ${run.config.batch} is split between them (data-parallel).`);
+  return ok;
+}
+
 export async function trainModel(options: TrainRunOptions): Promise<TrainResult> {
   const out = resolve(options.out);
   const hooks = options.hooks ?? {};
@@ -173,6 +201,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
   const input = { ...options.input, data: dataset.root };
   const run = await startRun({ ...options, input, out }, dataset);
   const { net, optimizer, config } = run;
+  let helpers: GradientHelper[] = [];
   try {
     if (!dataset.splits.includes(config.trainSplit)) {
       throw new WsolError('data', `The data set ${dataset.root} has no "${config.trainSplit}" split (it has ${dataset.splits.join(', ')}).`, {
@@ -191,6 +220,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     if (config.valEvery > 0 && !dataset.splits.includes(config.valSplit)) {
       hooks.onMessage?.(`The data set has no "${config.valSplit}" split, so there is no validation between epochs (--val-split names another).`);
     }
+    helpers = await startHelpers(run, hooks);
     const steps = batchesPerEpoch(images.count, config.batch);
     const plan = { images, size: config.size, batchSize: config.batch, augment: config.augment, normalization: run.normalization, seed: config.seed };
     const extra = () => ({ trainImages: images.count, skipped: images.skipped.length, data: dataset.root });
@@ -213,7 +243,8 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
           break;
         }
         lr = learningRateAt(config.lr, config.schedule, run.globalStep, steps, config.epochs);
-        const r = await trainStep(net, optimizer, batch, config.size, lr, { epoch, step: run.globalStep, epochs: config.epochs });
+        const ctx = { epoch, step: run.globalStep, epochs: config.epochs };
+        const r = helpers.length > 0 ? await parallelTrainStep(net, optimizer, batch, config.size, lr, ctx, helpers) : await trainStep(net, optimizer, batch, config.size, lr, ctx);
         run.globalStep++;
         step++;
         lossSum += r.loss * r.count;
@@ -248,6 +279,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     }
     return { out, config, epochsDone: run.epochsDone, history: run.history, stopped, meta, trainImages: images.count, skippedImages: images.skipped.length };
   } finally {
+    await Promise.all(helpers.map((h) => h.close()));
     optimizer.dispose();
     net.model.dispose();
   }

@@ -9,7 +9,8 @@ import { WsolError } from '../../errors.js';
 import { childLogger } from '../../log.js';
 import type { LocalizeOptions, Localizer, LocalizerInfo, LocalizerInput, LocalizerResult } from '../../models/types.js';
 import { startLocalizerThread } from './worker-thread.js';
-import type { FromWorker, WireError, WorkerSetup } from './worker-protocol.js';
+import { fromWireError } from '../../wire-error.js';
+import type { FromWorker, WorkerSetup } from './worker-protocol.js';
 
 const log = childLogger('workers');
 
@@ -40,9 +41,6 @@ export interface PoolStats {
   workerTensors: number[];
 }
 
-function toError(error: WireError, prefix: string): WsolError {
-  return new WsolError(error.kind === 'internal' ? 'model' : (error.kind as 'model'), `${prefix}${error.message}`, error.hint ? { hint: error.hint } : {});
-}
 
 export class LocalizerPool implements Localizer {
   private readonly slots: Slot[] = [];
@@ -93,7 +91,7 @@ export class LocalizerPool implements Localizer {
         if (message.type === 'ready') {
           detach();
           resolve({ worker, info: message.info, detail: message.backendDetail });
-        } else if (message.type === 'setup-failed') fail(toError(message.error, ''));
+        } else if (message.type === 'setup-failed') fail(fromWireError(message.error, ''));
         else fail(new Error(`unexpected first message from a localizer worker: ${message.type}`));
       };
       const onError = (error: Error) => fail(new WsolError('model', `A localizer worker failed to start: ${error.message}`, { cause: error }));
@@ -171,7 +169,7 @@ export class LocalizerPool implements Localizer {
       this.tensors[slot.index] = message.tensors;
       job.resolve(message.results);
     } else {
-      job.reject(toError(message.error, 'The model failed on a batch: '));
+      job.reject(fromWireError(message.error, 'The model failed on a batch: '));
     }
     this.pump();
   }

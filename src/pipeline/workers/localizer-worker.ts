@@ -4,21 +4,16 @@
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { isWsolError } from '../../errors.js';
 import { initBackend } from '../../models/backend.js';
 import { loadLocalizer, type TfjsLocalizer } from '../../models/localizer.js';
 import type { LocalizerInput } from '../../models/types.js';
-import type { BatchRequest, FromWorker, ToWorker, WireError, WorkerSetup } from './worker-protocol.js';
+import { toWireError } from '../../wire-error.js';
+import type { BatchRequest, FromWorker, ToWorker, WorkerSetup } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('localizer-worker.ts must run in a worker thread');
 
 let localizer: TfjsLocalizer | undefined;
-
-function wireError(error: unknown): WireError {
-  if (isWsolError(error)) return { kind: error.kind, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
-}
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -30,7 +25,7 @@ async function setup(options: WorkerSetup): Promise<void> {
     localizer = await loadLocalizer(options.modelPath, options.localizer);
     send({ type: 'ready', info: { ...localizer.info, backend: backend.name }, backendDetail: backend.detail });
   } catch (error) {
-    send({ type: 'setup-failed', error: wireError(error) });
+    send({ type: 'setup-failed', error: toWireError(error) });
   }
 }
 
@@ -47,7 +42,7 @@ async function runBatch(request: BatchRequest): Promise<void> {
     for (const r of results) for (const m of r.maps) buffers.add(m.data.buffer as ArrayBuffer);
     send({ type: 'result', id: request.id, results, tensors: tf.memory().numTensors }, [...buffers]);
   } catch (error) {
-    send({ type: 'batch-failed', id: request.id, error: wireError(error) });
+    send({ type: 'batch-failed', id: request.id, error: toWireError(error) });
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { BackendChoice } from '../../models/backend.js';
 import type { LocalizerOptions } from '../../models/localizer.js';
+import type { WireError } from '../../wire-error.js';
 import type { LocalizeOptions, LocalizerInfo, LocalizerResult } from '../../models/types.js';
 
 export interface WorkerSetup {
@@ -26,12 +27,6 @@ export interface BatchRequest {
 
 export type ToWorker = { type: 'setup'; setup: WorkerSetup } | BatchRequest | { type: 'close' };
 
-/** A WsolError (or any error) flattened for the trip across threads. */
-export interface WireError {
-  kind: string;
-  message: string;
-  hint?: string;
-}
 
 export type FromWorker =
   | { type: 'ready'; info: LocalizerInfo; backendDetail: string }
