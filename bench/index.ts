@@ -9,6 +9,7 @@ type Suite = (args: string[]) => Promise<void>;
 const suites: Record<string, () => Promise<Suite>> = {
   decode: async () => (await import('./decode.js')).runDecodeBench,
   model: async () => (await import('./model.js')).runModelBench,
+  train: async () => (await import('./train-parallel.js')).runTrainParallelBench,
   tracking: async () => (await import('./tracking-eval.js')).runTrackingBench,
   server: async () => (await import('./server.js')).runServerBench,
   pipeline: async () => (await import('./pipeline.js')).runPipelineBench,
