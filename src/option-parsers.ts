@@ -51,7 +51,7 @@ export function numberFlag(text: string | undefined, flag: string, integer = fal
 }
 
 /** A comma-separated list of integers (e.g. --widths 16,32,64), or undefined when not given. */
-export function listFlag(text: string | undefined, flag: string): number[] | undefined {
+export function listFlag(text: string | undefined, flag: string, whole = true): number[] | undefined {
   if (text === undefined) return undefined;
-  return text.split(',').map((part) => numberFlag(part, flag, true)!);
+  return text.split(',').map((part) => numberFlag(part, flag, whole)!);
 }

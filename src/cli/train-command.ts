@@ -40,6 +40,7 @@ interface TrainFlags {
   headWidth?: string;
   flip?: boolean;
   crop?: boolean;
+  cropScale?: string;
   jitter?: boolean;
   valEvery?: string;
   valSplit?: string;
@@ -100,6 +101,7 @@ export function trainInput(f: TrainFlags): TrainConfigInput {
   set('headWidth', numberFlag(f.headWidth, '--head-width', true));
   set('flip', f.flip);
   set('crop', f.crop);
+  set('cropScale', listFlag(f.cropScale, '--crop-scale', false));
   set('jitter', f.jitter);
   set('valEvery', numberFlag(f.valEvery, '--val-every', true));
   set('valSplit', f.valSplit);
@@ -154,6 +156,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--no-flip', 'no horizontal flips')
     .option('--crop', 'random resized crops, scale 0.6-1, aspect 3/4-4/3 (default on)')
     .option('--no-crop', 'no random crops')
+    .option('--crop-scale <lo,hi>', 'area fraction range of the random crops (default 0.6,1); e.g. 0.85,1 cuts objects less often')
     .option('--jitter', 'colour jitter: brightness, contrast, saturation +-30% (default on)')
     .option('--no-jitter', 'no colour jitter')
     .option('--val-every <n>', 'validate every n epochs, 0 = never (default 1)')

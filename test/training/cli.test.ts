@@ -92,6 +92,12 @@ describe('wsol train / wsol eval (CLI)', () => {
     const lr = wsol(['train', '--data', data, '--out', out, '--lr', 'fast']);
     expect(lr.code).toBe(2);
     expect(lr.stderr).toMatch(/--lr "fast" is not a number/);
+    const crop = wsol(['train', '--data', data, '--out', out, '--crop-scale', '0.9,0.4', ...tiny]);
+    expect(crop.code).toBe(2);
+    expect(crop.stderr).toMatch(/--crop-scale: 0.9,0.4 must be two area fractions/);
+    const workers = wsol(['train', '--data', data, '--out', out, '--workers', 'many', ...tiny]);
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toMatch(/--workers "many" is not a (whole )?number/);
     expect(existsSync(join(out, 'wsol.json'))).toBe(false);
   });
 

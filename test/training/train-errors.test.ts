@@ -145,6 +145,15 @@ describe('training configuration', () => {
     expect(err(() => resolveTrainConfig({ data: '/d', schedule: 'step' }, false)).message).toMatch(/needs --milestones/);
     expect(err(() => resolveTrainConfig({ data: '/d', widths: [8] }, false)).message).toMatch(/--widths/);
     expect(err(() => resolveTrainConfig({ data: '/d', workers: 0 }, false)).message).toMatch(/--workers: 0 is not a whole number from 1 to 32/);
+    expect(err(() => resolveTrainConfig({ data: '/d', cropScale: [0.9, 0.5] }, false)).message).toMatch(/--crop-scale: 0.9,0.5 must be two area fractions/);
+    expect(err(() => resolveTrainConfig({ data: '/d', cropScale: [0.5] }, false)).message).toMatch(/--crop-scale/);
+    expect(err(() => resolveTrainConfig({ data: '/d', cropScale: [0.8, 1], crop: false }, false)).message).toMatch(/--crop-scale: was given with --no-crop/);
+  });
+  it('--crop-scale sets the crop area range and is fixed on resume', () => {
+    const c = resolveTrainConfig({ data: '/d', cropScale: [0.85, 1] }, false);
+    expect(c.augment.crop).toEqual({ scale: [0.85, 1], ratio: [3 / 4, 4 / 3] });
+    expect(resumeConfig(c, { data: '/d', cropScale: [0.85, 1] }, 'out').augment.crop?.scale).toEqual([0.85, 1]);
+    expect(err(() => resumeConfig(c, { data: '/d', cropScale: [0.6, 1] }, 'out')).message).toMatch(/cropScale = \[0.85,1\], but \[0.6,1\] was given/);
   });
   it('resume keeps the saved settings and lets --epochs change', () => {
     const saved = resolveTrainConfig({ data: '/d', lr: 0.01 }, false);

@@ -75,6 +75,8 @@ export interface TrainConfigInput {
   warmupSteps?: number;
   flip?: boolean;
   crop?: boolean;
+  /** Area fraction range of the random resized crop (default DEFAULT_CROP.scale). */
+  cropScale?: number[];
   jitter?: boolean;
   valEvery?: number;
   valSplit?: string;
@@ -151,7 +153,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
     schedule: { name: schedule as ScheduleName, milestones: input.milestones ?? [], gamma: 0.1, warmupSteps: input.warmupSteps ?? 0 },
     augment: {
       flip: input.flip ?? flipDefault,
-      crop: input.crop === false ? null : { ...DEFAULT_CROP },
+      crop: input.crop === false ? null : { ...DEFAULT_CROP, ...(input.cropScale ? { scale: [input.cropScale[0]!, input.cropScale[1]!] as [number, number] } : {}) },
       jitter: input.jitter === false ? null : { ...DEFAULT_JITTER },
     },
     valEvery: input.valEvery ?? TRAIN_DEFAULTS.valEvery,
@@ -175,6 +177,11 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
   if (config.widths !== undefined && (config.widths.length < 2 || config.widths.some((w) => !Number.isInteger(w) || w < 1 || w > 2048))) {
     usage('--widths', `${JSON.stringify(config.widths)} must list at least two whole numbers from 1 to 2048.`, 'Pass e.g. --widths 32,64,128,256.');
   }
+  if (input.cropScale !== undefined) {
+    const [lo, hi] = input.cropScale;
+    if (input.cropScale.length !== 2 || !(lo! > 0 && lo! <= hi! && hi! <= 1)) usage('--crop-scale', `${input.cropScale.join(',')} must be two area fractions lo,hi with 0 < lo <= hi <= 1.`, 'Pass e.g. --crop-scale 0.8,1.');
+    if (input.crop === false) usage('--crop-scale', 'was given with --no-crop.', 'Drop one of the two.');
+  }
   if (config.convsPerStage !== undefined) checkInt('--convs-per-stage', config.convsPerStage, 1, 8);
   if (config.limit !== undefined) checkInt('--limit', config.limit, 2, 100_000_000);
   if (!(config.optimizer.weightDecay >= 0 && config.optimizer.weightDecay < 1)) usage('--weight-decay', `${config.optimizer.weightDecay} must be in [0, 1).`, 'Pass e.g. --weight-decay 0.0005.');
@@ -189,7 +196,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
 /** Keys a resumed run must not change (they decide the numbers the run produces). */
 const FIXED_ON_RESUME: (keyof TrainConfigInput)[] = [
   'method', 'trainSplit', 'batch', 'lr', 'seed', 'size', 'backbone', 'widths', 'convsPerStage', 'strides', 'headWidth', 'optimizer', 'weightDecay', 'momentum',
-  'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'jitter', 'limit', 'methodOptions', 'init',
+  'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'cropScale', 'jitter', 'limit', 'methodOptions', 'init',
 ];
 
 function savedValue(saved: TrainConfig, key: keyof TrainConfigInput): unknown {
@@ -202,6 +209,7 @@ function savedValue(saved: TrainConfig, key: keyof TrainConfigInput): unknown {
     case 'warmupSteps': return saved.schedule.warmupSteps;
     case 'flip': return saved.augment.flip;
     case 'crop': return saved.augment.crop !== null;
+    case 'cropScale': return saved.augment.crop?.scale;
     case 'jitter': return saved.augment.jitter !== null;
     default: return (saved as unknown as Record<string, unknown>)[key];
   }
