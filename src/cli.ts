@@ -10,6 +10,7 @@ import { registerEvalCommand } from './cli/eval-command.js';
 import { registerEvalTracksCommand } from './cli/eval-tracks-command.js';
 import { registerRunCommand } from './cli/run-command.js';
 import { registerResizeCommand } from './cli/resize-command.js';
+import { registerAverageCommand } from './cli/average-command.js';
 import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommand } from './cli/train-command.js';
 import { reportFatal } from './cli/report-error.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerEvalTracksCommand(program);
   registerResizeCommand(program);
+  registerAverageCommand(program);
   return program;
 }
 

@@ -78,6 +78,18 @@ describe('wsol train / wsol eval (CLI)', () => {
     const again = wsol(['resize', '--model', out, '--input-size', '64', '--out', resized]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a model.*--force/s);
+
+    // wsol average of a model with itself is that model (and says where it came from).
+    const soup = join(tmp.dir, 'soup');
+    const average = wsol(['average', '--models', `${out},${out}`, '--out', soup]);
+    expect(average.code).toBe(0);
+    expect(average.stdout).toContain('the average of 2 cam models, input 32x32');
+    expect(readFileSync(join(soup, 'weights.bin')).equals(readFileSync(join(out, 'weights.bin')))).toBe(true);
+    const mixed = wsol(['average', '--models', `${out},${resized}`, '--out', join(tmp.dir, 'mixed')]);
+    expect(mixed.code).toBe(0); // same network at another input size: the weights match
+    const single = wsol(['average', '--models', out, '--out', join(tmp.dir, 'single')]);
+    expect(single.code).toBe(2);
+    expect(single.stderr).toMatch(/at least two models/);
   });
 
   it('train: errors are one paragraph with a hint, no stack, exit code 2', () => {
