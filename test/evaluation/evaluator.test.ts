@@ -72,4 +72,20 @@ describe('evaluateModel on hand-made data', () => {
     expect(kept[0]!.groundTruth).toEqual([[10, 5, 30, 24]]);
     expect(report.test.maxBoxAccV2!.perDelta[0]!.value).toBe(100);
   });
+
+  it('reporting on the val split itself reads it once and says the thresholds are optimistic', async () => {
+    const localizer = await loadLocalizer(join(tmp.dir, 'inverse'));
+    const passes: string[] = [];
+    const { report } = await evaluateModel(localizer, openDataset(data), {
+      testSplit: 'val', onProgress: (split, done, total) => { if (done === total) passes.push(split); },
+    });
+    const twoPass = await evaluateModel(localizer, openDataset(data), { testSplit: 'val', keep: 1 });
+    localizer.dispose();
+    expect(passes).toEqual(['val']);
+    expect(report.protocol.thresholdsFrom).toMatch(/the test split itself: optimistic/);
+    expect(report.test.images).toBe(report.val.images);
+    expect(report.test.top1Cls).toBe(report.val.top1Cls);
+    // The same numbers as two separate passes over it.
+    expect(report.test).toEqual(twoPass.report.test);
+  });
 });

@@ -135,7 +135,10 @@ export async function evaluateModel(localizer: Localizer, dataset: WsolDataset, 
     onProgress: (done, total) => options.onProgress?.(split, done, total),
   });
   const valPass = await runSplitPass(localizer, valItems, valSplit, passOptions(valSplit, 0));
-  const testPass = await runSplitPass(localizer, testItems, testSplit, passOptions(testSplit, options.keep ?? 0));
+  // Reporting on the val split itself (a quick look that leaves test unread): one pass serves both,
+  // unless images are kept for --vis.
+  const samePass = testSplit === valSplit && !((options.keep ?? 0) > 0);
+  const testPass = samePass ? valPass : await runSplitPass(localizer, testItems, testSplit, passOptions(testSplit, options.keep ?? 0));
   if (testPass.boxes && !valPass.boxes) {
     throw new WsolError('data', `Split "${valSplit}" has no boxes, so it cannot choose the thresholds for "${testSplit}".`, {
       hint: 'Pass --val-split naming a split with boxes (localization.txt).',
