@@ -183,6 +183,7 @@ async function startHelpers(run: RunState, hooks: TrainHooks): Promise<GradientH
   }
   if (!SINGLE_THREADED_BACKENDS.includes(backend)) {
     hooks.onMessage?.(`--workers ${workers} ignored: the ${backend} backend already uses the whole device; training in one thread.`);
+    run.config.workers = 1; // the saved training record says what ran
     return [];
   }
   const setup = { backend: backend as BackendChoice, method: run.config.method, spec: run.spec, shapes: run.optimizer.variables.map((v) => [...v.shape]) };
