@@ -22,10 +22,10 @@ beforeAll(async () => {
 });
 
 describe('batchedMatMul on wasm', () => {
-  it('equals tf.matMul for every transpose combination, with the same gradients', () => {
+  it.each([3, 1])('equals tf.matMul for every transpose combination, with the same gradients (batch %i)', (batch) => {
     const next = random(5);
     for (const [transposeA, transposeB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
-      const [batch, m, k, n] = [3, 5, 7, 4];
+      const [m, k, n] = [5, 7, 4];
       const a = randomTensor(transposeA ? [batch, k, m] : [batch, m, k], next);
       const b = randomTensor(transposeB ? [batch, n, k] : [batch, k, n], next);
       const before = tf.memory().numTensors;
