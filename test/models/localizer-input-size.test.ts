@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/models/backend.js';
 import { saveModelFolder } from '../../src/models/io/model-folder.js';
 import { loadLocalizer } from '../../src/models/localizer.js';
+import { loadModelFolder } from '../../src/models/io/model-folder.js';
+import { resizeModelInput } from '../../src/models/io/resize-input.js';
 import { camMethod } from '../../src/models/methods/cam.js';
+import { spa2netMethod } from '../../src/models/methods/spa2net/spa2net.js';
 import { IMAGENET_NORMALIZATION } from '../../src/models/preprocess.js';
 import { randomImages, tinySpec } from './fixtures.js';
 
@@ -25,6 +28,22 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('running a model at another input size', () => {
+  it('keeps the layer switches training set (SPA2Net self-attention turned on after its start epoch)', async () => {
+    const spec = { ...tinySpec(), options: { saStart: 0.5 } }; // built inactive; training turns it on
+    const net = spa2netMethod.buildNetwork(spec);
+    const sa = () => (net.model.getLayer('spa_sa') as unknown as { active: boolean });
+    expect(sa().active).toBe(false);
+    sa().active = true;
+    const saved = join(root, 'spa2net');
+    await saveModelFolder(saved, net.model, { method: 'spa2net', classes: ['a', 'b', 'c'], normalization: IMAGENET_NORMALIZATION, layers: net.layers, network: spec });
+    net.model.dispose();
+    const loaded = await loadModelFolder(saved);
+    expect((loaded.model.getLayer('spa_sa') as unknown as { active: boolean }).active).toBe(true);
+    const { model } = resizeModelInput(loaded.model, loaded.meta, 32, saved);
+    expect((model.getLayer('spa_sa') as unknown as { active: boolean }).active).toBe(true);
+    model.dispose();
+  });
+
   it('rebuilds the fully convolutional net at 32x32 with the same weights: maps twice the size', async () => {
     const at16 = await loadLocalizer(dir);
     const at32 = await loadLocalizer(dir, { inputSize: 32 });

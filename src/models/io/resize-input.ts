@@ -11,6 +11,18 @@ import { getMethod } from '../methods/registry.js';
 import { copyMatchingWeights } from './copy-weights.js';
 import type { WsolModelMeta } from './wsol-meta.js';
 
+/**
+ * Layer switches that training sets and the saved topology keeps, but the network spec does not
+ * (SPA2Net's self-attention turns `active` at its start epoch): the rebuilt layers take the saved ones.
+ */
+function copyLayerSwitches(from: tf.LayersModel, to: tf.LayersModel): void {
+  for (const layer of to.layers) {
+    const source = from.layers.find((l) => l.name === layer.name) as unknown as { active?: unknown } | undefined;
+    const target = layer as unknown as { active?: unknown };
+    if (typeof source?.active === 'boolean' && typeof target.active === 'boolean') target.active = source.active;
+  }
+}
+
 /** The model rebuilt at `size` x `size` (the given model is disposed), and its updated meta. */
 export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, size: number, dir: string): { model: tf.LayersModel; meta: WsolModelMeta } {
   const spec = meta.network;
@@ -35,6 +47,7 @@ export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, siz
       hint: 'Leave model.inputSize unset to use the size it was trained at.',
     });
   }
+  copyLayerSwitches(model, rebuilt);
   model.dispose();
   const scale = size / meta.inputSize[0];
   const network = { ...spec, backbone: { ...spec.backbone, inputSize: size } };
