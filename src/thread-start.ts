@@ -5,6 +5,8 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { WsolError } from './errors.js';
+import { fromWireError, type WireError } from './wire-error.js';
 
 /** `callerUrl`: the caller's import.meta.url; `entryBaseName`: the entry's file name without extension. */
 export function startThread(callerUrl: string, entryBaseName: string): Worker {
@@ -17,4 +19,39 @@ export function startThread(callerUrl: string, entryBaseName: string): Worker {
   const entry = pathToFileURL(`${dir}${entryBaseName}.ts`).href;
   const boot = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(entry)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
+}
+
+/**
+ * Posts `setup` to a freshly started thread and waits for its first message. 'ready' resolves with
+ * it; 'setup-failed' (a WireError), a thread error or an exit reject and terminate the thread.
+ * `name` says which thread in the messages (e.g. "A localizer worker").
+ */
+export function awaitThreadReady<M extends { type: string }>(
+  worker: Worker, setup: unknown, name: string, setupFailedPrefix: string,
+): Promise<Extract<M, { type: 'ready' }>> {
+  return new Promise((resolve, reject) => {
+    const detach = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const fail = (error: Error): void => {
+      detach();
+      void worker.terminate();
+      reject(error);
+    };
+    const onMessage = (message: M | { type: 'setup-failed'; error: WireError }): void => {
+      if (message.type === 'ready') {
+        detach();
+        resolve(message as Extract<M, { type: 'ready' }>);
+      } else if (message.type === 'setup-failed') fail(fromWireError((message as { error: WireError }).error, setupFailedPrefix));
+      else fail(new Error(`unexpected first message from ${name.toLowerCase()}: ${message.type}`));
+    };
+    const onError = (error: Error): void => fail(new WsolError('model', `${name} failed to start: ${error.message}`, { cause: error }));
+    const onExit = (code: number): void => fail(new WsolError('model', `${name} exited during start-up (code ${code}).`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(setup);
+  });
 }

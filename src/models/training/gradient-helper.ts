@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { WsolError } from '../../errors.js';
-import { startThread } from '../../thread-start.js';
+import { awaitThreadReady, startThread } from '../../thread-start.js';
 import { fromWireError } from '../../wire-error.js';
 import type { FromHelper, HelperSetup, ShardGradients, ShardRequest } from './gradient-protocol.js';
 
@@ -31,33 +31,10 @@ export class GradientHelper {
     });
   }
 
-  static start(setup: HelperSetup): Promise<GradientHelper> {
+  static async start(setup: HelperSetup): Promise<GradientHelper> {
     const worker = startThread(import.meta.url, 'gradient-worker');
-    return new Promise((resolve, reject) => {
-      const detach = (): void => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      const fail = (error: Error): void => {
-        detach();
-        void worker.terminate();
-        reject(error);
-      };
-      const onMessage = (message: FromHelper): void => {
-        if (message.type === 'ready') {
-          detach();
-          resolve(new GradientHelper(worker));
-        } else if (message.type === 'setup-failed') fail(fromWireError(message.error, 'A training helper thread could not start: '));
-        else fail(new Error(`unexpected first message from a training helper: ${message.type}`));
-      };
-      const onError = (error: Error): void => fail(new WsolError('model', `A training helper thread failed to start: ${error.message}`, { cause: error }));
-      const onExit = (code: number): void => fail(new WsolError('model', `A training helper thread exited during start-up (code ${code}).`));
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage({ type: 'setup', setup });
-    });
+    await awaitThreadReady<FromHelper>(worker, { type: 'setup', setup }, 'A training helper thread', 'A training helper thread could not start: ');
+    return new GradientHelper(worker);
   }
 
   /** The shard's gradients. Its weight and image buffers are transferred (unusable here afterwards). */

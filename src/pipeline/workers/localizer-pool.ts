@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { WsolError } from '../../errors.js';
 import { childLogger } from '../../log.js';
 import type { LocalizeOptions, Localizer, LocalizerInfo, LocalizerInput, LocalizerResult } from '../../models/types.js';
+import { awaitThreadReady } from '../../thread-start.js';
 import { startLocalizerThread } from './worker-thread.js';
 import { fromWireError } from '../../wire-error.js';
 import type { FromWorker, WorkerSetup } from './worker-protocol.js';
@@ -74,33 +75,10 @@ export class LocalizerPool implements Localizer {
     return pool;
   }
 
-  private static spawn(setup: WorkerSetup): Promise<{ worker: Worker; info: LocalizerInfo; detail: string }> {
+  private static async spawn(setup: WorkerSetup): Promise<{ worker: Worker; info: LocalizerInfo; detail: string }> {
     const worker = startLocalizerThread();
-    return new Promise((resolve, reject) => {
-      const detach = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      const fail = (error: Error) => {
-        detach();
-        void worker.terminate();
-        reject(error);
-      };
-      const onMessage = (message: FromWorker) => {
-        if (message.type === 'ready') {
-          detach();
-          resolve({ worker, info: message.info, detail: message.backendDetail });
-        } else if (message.type === 'setup-failed') fail(fromWireError(message.error, ''));
-        else fail(new Error(`unexpected first message from a localizer worker: ${message.type}`));
-      };
-      const onError = (error: Error) => fail(new WsolError('model', `A localizer worker failed to start: ${error.message}`, { cause: error }));
-      const onExit = (code: number) => fail(new WsolError('model', `A localizer worker exited during start-up (code ${code}).`));
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage({ type: 'setup', setup });
-    });
+    const ready = await awaitThreadReady<FromWorker>(worker, { type: 'setup', setup }, 'A localizer worker', '');
+    return { worker, info: ready.info, detail: ready.backendDetail };
   }
 
   private attach(slot: Slot): void {
