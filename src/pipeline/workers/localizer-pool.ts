@@ -29,6 +29,8 @@ interface Slot {
   worker: Worker;
   job?: Job;
   ready: boolean;
+  /** killWorker was called: a result it still posts is dropped, as a crash would lose it. */
+  killed?: boolean;
 }
 
 export interface PoolStats {
@@ -139,6 +141,7 @@ export class LocalizerPool implements Localizer {
 
   private onMessage(slot: Slot, message: FromWorker): void {
     const job = slot.job;
+    if (slot.killed) return;
     if (message.type !== 'result' && message.type !== 'batch-failed') return;
     if (!job || job.id !== message.id) return;
     slot.job = undefined;
@@ -186,7 +189,11 @@ export class LocalizerPool implements Localizer {
 
   /** Test and fault-injection hook: kills one worker as a crash would. */
   async killWorker(index: number): Promise<void> {
-    await this.slots[index]?.worker.terminate();
+    const slot = this.slots[index];
+    if (!slot) return;
+    // Marked at once: terminate() is asynchronous, and a batch finishing meanwhile must not count.
+    slot.killed = true;
+    await slot.worker.terminate();
   }
 
   dispose(): void {
