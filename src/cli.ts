@@ -11,6 +11,7 @@ import { registerEvalTracksCommand } from './cli/eval-tracks-command.js';
 import { registerRunCommand } from './cli/run-command.js';
 import { registerResizeCommand } from './cli/resize-command.js';
 import { registerAverageCommand } from './cli/average-command.js';
+import { registerWidenCommand } from './cli/widen-command.js';
 import { registerServeCommand } from './cli/serve-command.js';
 import { registerTrainCommand } from './cli/train-command.js';
 import { reportFatal } from './cli/report-error.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerEvalTracksCommand(program);
   registerResizeCommand(program);
   registerAverageCommand(program);
+  registerWidenCommand(program);
   return program;
 }
 

@@ -15,7 +15,7 @@ import type { WsolModelMeta } from './wsol-meta.js';
  * Layer switches that training sets and the saved topology keeps, but the network spec does not
  * (SPA2Net's self-attention turns `active` at its start epoch): the rebuilt layers take the saved ones.
  */
-function copyLayerSwitches(from: tf.LayersModel, to: tf.LayersModel): void {
+export function copyLayerSwitches(from: tf.LayersModel, to: tf.LayersModel): void {
   for (const layer of to.layers) {
     const source = from.layers.find((l) => l.name === layer.name) as unknown as { active?: unknown } | undefined;
     const target = layer as unknown as { active?: unknown };
