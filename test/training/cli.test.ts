@@ -90,6 +90,22 @@ describe('wsol train / wsol eval (CLI)', () => {
     const single = wsol(['average', '--models', out, '--out', join(tmp.dir, 'single')]);
     expect(single.code).toBe(2);
     expect(single.stderr).toMatch(/at least two models/);
+
+    // wsol widen: a wider copy that evaluates exactly as the model, and trains on from there.
+    const wide = join(tmp.dir, 'wide');
+    const widen = wsol(['widen', '--model', resized, '--widths', '12,16,24', '--head-width', '20', '--out', wide]);
+    expect(widen.stderr).not.toMatch(/^\s+at /m);
+    expect(widen.code).toBe(0);
+    expect(widen.stdout).toContain('widened stage1_conv1 8->12, stage3_conv1 16->24, head_conv1 16->20, head_conv2 16->20');
+    const wideEval = JSON.parse(wsol(['eval', '--model', wide, '--data', data, '--json', '--limit', '6', '--backend', 'wasm']).stdout) as EvaluationReport;
+    expect(wideEval.test.top1Cls).toBe(bakedJson.test.top1Cls);
+    expect(wideEval.test.maxBoxAccV2!.value).toBeCloseTo(bakedJson.test.maxBoxAccV2!.value, 6);
+    const grown = wsol(['train', '--data', data, '--out', join(tmp.dir, 'grown'), '--init', wide, '--epochs', '1', ...tiny, '--widths', '12,16,24', '--head-width', '20']);
+    expect(grown.code).toBe(0);
+    expect(grown.stderr).toMatch(/Initialised \d+ layers from \S+wide\.\n/);
+    const narrower = wsol(['widen', '--model', wide, '--widths', '8,16,24', '--out', join(tmp.dir, 'narrow')]);
+    expect(narrower.code).toBe(2);
+    expect(narrower.stderr).toMatch(/wsol: Cannot widen: layer "stage1_conv1" would shrink from 12 to 8 channels/);
   });
 
   it('train: errors are one paragraph with a hint, no stack, exit code 2', () => {
