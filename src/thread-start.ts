@@ -55,3 +55,18 @@ export function awaitThreadReady<M extends { type: string }>(
     worker.postMessage(setup);
   });
 }
+
+/**
+ * Starts `count` threads at once. If any fails, the ones that started are stopped (`stop`) and the
+ * first failure is thrown, so a half-started set never leaks threads.
+ */
+export async function startAllOrNone<T>(count: number, start: () => Promise<T>, stop: (started: T) => unknown): Promise<T[]> {
+  const started = await Promise.allSettled(Array.from({ length: count }, start));
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(ok.map(async (t) => stop(t)));
+    throw failed.reason;
+  }
+  return ok;
+}

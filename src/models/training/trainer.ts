@@ -32,6 +32,7 @@ import { learningRateAt } from './schedule.js';
 import { trainStep, yieldToEventLoop } from './train-step.js';
 import { inMemoryMeta, validateEpoch } from './validation.js';
 import { prepareOutFolder } from './out-folder.js';
+import { startAllOrNone } from '../../thread-start.js';
 
 export interface StepInfo {
   epoch: number;
@@ -187,13 +188,7 @@ async function startHelpers(run: RunState, hooks: TrainHooks): Promise<GradientH
     return [];
   }
   const setup = { backend: backend as BackendChoice, method: run.config.method, spec: run.spec, shapes: run.optimizer.variables.map((v) => [...v.shape]) };
-  const started = await Promise.allSettled(Array.from({ length: workers - 1 }, () => GradientHelper.start(setup)));
-  const failed = started.find((s) => s.status === 'rejected');
-  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  if (failed) {
-    await Promise.all(ok.map((h) => h.close()));
-    throw (failed as PromiseRejectedResult).reason;
-  }
+  const ok = await startAllOrNone(workers - 1, () => GradientHelper.start(setup), (h) => h.close());
   hooks.onMessage?.(`Training on ${workers} threads: each batch of ${run.config.batch} is split between them (data-parallel).`);
   return ok;
 }

@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { WsolError } from '../../errors.js';
 import { childLogger } from '../../log.js';
 import type { LocalizeOptions, Localizer, LocalizerInfo, LocalizerInput, LocalizerResult } from '../../models/types.js';
-import { awaitThreadReady } from '../../thread-start.js';
+import { awaitThreadReady, startAllOrNone } from '../../thread-start.js';
 import { startLocalizerThread } from './worker-thread.js';
 import { fromWireError } from '../../wire-error.js';
 import type { FromWorker, WorkerSetup } from './worker-protocol.js';
@@ -65,13 +65,7 @@ export class LocalizerPool implements Localizer {
     // process.env cannot change: set it here, in the main thread, before any worker starts.
     process.env.EGL_PLATFORM ??= 'surfaceless';
     if (!Number.isInteger(size) || size < 1) throw new WsolError('config', `model.workers must be a whole number >= 1, got ${size}.`, { hint: 'Set model.workers: auto or e.g. 2.' });
-    const started = await Promise.allSettled(Array.from({ length: size }, () => LocalizerPool.spawn(setup)));
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) {
-      for (const s of started) if (s.status === 'fulfilled') void s.value.worker.terminate();
-      throw (failed as PromiseRejectedResult).reason;
-    }
-    const ok = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; info: LocalizerInfo; detail: string }>).value);
+    const ok = await startAllOrNone(size, () => LocalizerPool.spawn(setup), (w) => w.worker.terminate());
     const pool = new LocalizerPool(ok[0]!.info, ok[0]!.detail, setup);
     ok.forEach((w, index) => pool.attach({ index, worker: w.worker, ready: true }));
     return pool;
