@@ -6,13 +6,12 @@
  * name and shape, and the models must share method and classes. The first model gives the
  * topology, input size and wsol.json; `training.averaged` lists the sources.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { WsolError } from '../../errors.js';
 import type { MethodName, ModelLayerNames } from '../methods/method.js';
 import { type LoadedModel, loadModelFolder, saveModelFolder } from './model-folder.js';
-import { WSOL_META_FILE, type WsolModelMeta } from './wsol-meta.js';
+import { refuseOccupiedOut, type WsolModelMeta } from './wsol-meta.js';
 
 export interface AverageFoldersOptions {
   /** Allow writing into a folder that already holds a model. */
@@ -42,9 +41,7 @@ export async function averageModelFolders(from: string[], to: string, options: A
   if (from.length < 2) throw new WsolError('usage', `Averaging needs at least two models, got ${from.length}.`, { hint: 'Pass e.g. --models models/a,models/b.' });
   const sources = from.map((dir) => resolve(dir));
   const target = resolve(to);
-  if (existsSync(join(target, WSOL_META_FILE)) && !options.force) {
-    throw new WsolError('usage', `${target} already holds a model.`, { hint: 'Pass --force to overwrite it, or choose another --out folder.' });
-  }
+  refuseOccupiedOut(target, options.force);
   const loaded: LoadedModel[] = [];
   try {
     for (const dir of sources) {

@@ -5,13 +5,11 @@
  * --input-size` measures that on val, and this bakes the chosen size in so `wsol run` and `wsol eval`
  * use it without a flag. wsol.json keeps the training record and says where the size came from.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { WsolError } from '../../errors.js';
+import { resolve } from 'node:path';
 import type { MethodName, ModelLayerNames } from '../methods/method.js';
 import { loadModelFolder, saveModelFolder } from './model-folder.js';
 import { resizeModelInput } from './resize-input.js';
-import { WSOL_META_FILE, type WsolModelMeta } from './wsol-meta.js';
+import { refuseOccupiedOut, type WsolModelMeta } from './wsol-meta.js';
 
 export interface ResizeFolderOptions {
   /** Allow writing into a folder that already holds a model (including the source itself). */
@@ -21,9 +19,7 @@ export interface ResizeFolderOptions {
 export async function resizeModelFolder(from: string, to: string, size: number, options: ResizeFolderOptions = {}): Promise<WsolModelMeta> {
   const source = resolve(from);
   const target = resolve(to);
-  if (existsSync(join(target, WSOL_META_FILE)) && !options.force) {
-    throw new WsolError('usage', `${target} already holds a model.`, { hint: 'Pass --force to overwrite it, or choose another --out folder.' });
-  }
+  refuseOccupiedOut(target, options.force);
   const loaded = await loadModelFolder(source);
   let resized;
   try {

@@ -9,7 +9,7 @@ import { isWsolError, WsolError } from '../../errors.js';
 import type { MethodName } from '../methods/method.js';
 import { getMethod } from '../methods/registry.js';
 import { copyMatchingWeights } from './copy-weights.js';
-import type { WsolModelMeta } from './wsol-meta.js';
+import { networkMethodOf, type WsolModelMeta } from './wsol-meta.js';
 
 /**
  * Layer switches that training sets and the saved topology keeps, but the network spec does not
@@ -31,7 +31,7 @@ export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, siz
       hint: `Leave model.inputSize unset to use its own size (${meta.inputSize.join('x')}).`,
     });
   }
-  const trainedWith = (typeof meta.training?.method === 'string' ? meta.training.method : meta.method) as MethodName;
+  const trainedWith = networkMethodOf(meta) as MethodName;
   let rebuilt: tf.LayersModel;
   try {
     rebuilt = getMethod(trainedWith).buildNetwork({ ...spec, backbone: { ...spec.backbone, inputSize: size } }).model;

@@ -3,8 +3,7 @@
  * `network` with more channels per stage and/or a wider head, computing exactly what the source
  * computes (widen-network.ts). Train it on with `wsol train --init` and the same widths.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { isWsolError, WsolError } from '../../errors.js';
 import type { MethodName, ModelLayerNames, NetworkSpec } from '../methods/method.js';
@@ -12,7 +11,7 @@ import { getMethod } from '../methods/registry.js';
 import { loadModelFolder, saveModelFolder } from './model-folder.js';
 import { copyLayerSwitches } from './resize-input.js';
 import { widenInto } from './widen-network.js';
-import { WSOL_META_FILE, type WsolModelMeta } from './wsol-meta.js';
+import { networkMethodOf, refuseOccupiedOut, type WsolModelMeta } from './wsol-meta.js';
 
 export interface WidenOptions {
   /** New channels per backbone stage (same number of stages); unchanged when absent. */
@@ -27,9 +26,7 @@ export interface WidenOptions {
 export async function widenModelFolder(from: string, to: string, options: WidenOptions): Promise<{ meta: WsolModelMeta; widened: string[] }> {
   const source = resolve(from);
   const target = resolve(to);
-  if (existsSync(join(target, WSOL_META_FILE)) && !options.force) {
-    throw new WsolError('usage', `${target} already holds a model.`, { hint: 'Pass --force to overwrite it, or choose another --out folder.' });
-  }
+  refuseOccupiedOut(target, options.force);
   const loaded = await loadModelFolder(source);
   let wider: tf.LayersModel | undefined;
   try {
@@ -46,7 +43,7 @@ export async function widenModelFolder(from: string, to: string, options: WidenO
       });
     }
     const network: NetworkSpec = { ...spec, backbone: { ...spec.backbone, widths: [...widths] }, head: { ...spec.head, width: options.headWidth ?? spec.head.width } };
-    const trainedWith = (typeof loaded.meta.training?.method === 'string' ? loaded.meta.training.method : loaded.meta.method) as MethodName;
+    const trainedWith = networkMethodOf(loaded.meta) as MethodName;
     try {
       wider = getMethod(trainedWith).buildNetwork(network).model;
     } catch (cause) {

@@ -7,6 +7,8 @@
  *     "normalization": { "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225] },
  *     "layers": { "dgl": ["block5_conv2"], "gradcam": "block5_conv3" } }
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { WsolError } from '../../errors.js';
 
@@ -84,4 +86,19 @@ export function parseWsolMeta(text: string, file: string): WsolModelMeta {
     throw new WsolError('model', `${file} is invalid: ${issues}.`, { hint: 'Fix the listed fields or re-save the model with `wsol train`.' });
   }
   return parsed.data;
+}
+
+/**
+ * The method whose network the folder holds: the training method (e.g. spa2net) even when the
+ * folder is set to serve another map method (a dgl folder of a cam classifier).
+ */
+export function networkMethodOf(meta: WsolModelMeta): string {
+  return typeof meta.training?.['method'] === 'string' ? meta.training['method'] : meta.method;
+}
+
+/** Refuses to write a model into `dir` when one is there already, unless `force`. */
+export function refuseOccupiedOut(dir: string, force: boolean | undefined): void {
+  if (existsSync(join(dir, WSOL_META_FILE)) && !force) {
+    throw new WsolError('usage', `${dir} already holds a model.`, { hint: 'Pass --force to overwrite it, or choose another --out folder.' });
+  }
 }
