@@ -183,6 +183,26 @@ describe('structure-biased self-attention', () => {
     });
     layer.dispose();
   });
+
+  it('attends item by item in a batch: the same output and input gradients as one pass over the whole batch', () => {
+    const layer = new StructureSelfAttention({ name: 'sa_chunks', heads: 2, headDim: 3, initStd: 0.5, seed: 4 });
+    const whole = (layer as unknown as { attend(s: tf.Tensor4D[], training: boolean, seed?: number): tf.Tensor }).attend.bind(layer);
+    tf.tidy(() => {
+      const f4 = randomInput(3, 4, 7);
+      const f5 = randomInput(3, 4, 8);
+      const chunked = layer.apply([f4, f5], { training: false }) as tf.Tensor;
+      const together = whole([f4, f5], false);
+      expect(chunked.shape).toEqual([3, 4, 4, 3]);
+      expect(maxAbsDiff(values(chunked), values(together))).toBeLessThan(1e-5);
+      // The items differ, so a mix-up of chunk offsets would show.
+      expect(maxAbsDiff(values(tf.slice(chunked, [0], [1])), values(tf.slice(chunked, [1], [1])))).toBeGreaterThan(1e-3);
+      const loss = (run: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.mul(run(a as tf.Tensor4D, b as tf.Tensor4D), tf.range(1, 145).reshape([3, 4, 4, 3]))));
+      const [, g5] = tf.grads(loss((a, b) => layer.apply([a, b], { training: false }) as tf.Tensor))([f4, f5]);
+      const [, g5whole] = tf.grads(loss((a, b) => whole([a, b], false)))([f4, f5]);
+      expect(maxAbsDiff(values(g5), values(g5whole))).toBeLessThan(1e-4 * Math.max(...values(tf.abs(g5whole))));
+    });
+    layer.dispose();
+  });
 });
 
 describe('the SPA2Net network', () => {
