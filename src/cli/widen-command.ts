@@ -34,7 +34,7 @@ export function registerWidenCommand(program: Command): void {
         seed: numberFlag(flags.seed, '--seed', true) ?? 1, force: flags.force ?? false,
       });
       process.stdout.write(`Wrote ${flags.out}: ${meta.method}, widened ${widened.join(', ')}.\n`);
-      const net = meta.network as { backbone: { widths: number[] }; head: { width: number } } | undefined;
+      const net = meta.network;
       if (net) process.stdout.write(`Train it on with: wsol train --init ${flags.out} --widths ${net.backbone.widths.join(',')} --head-width ${net.head.width} ...\n`);
     });
 }

@@ -16,8 +16,8 @@ import { edgeCode, type HscConfig } from './hsc.js';
 type Kwargs = Record<string, unknown>;
 
 /**
- * Items per attention pass. One at a time is fastest on wasm at every batch size (spa_sa of the
- * default at 112, ms per image: batch 8 19.9 -> 16.1, batch 32 33.1 -> 16.4).
+ * Items per attention pass. One at a time was fastest on wasm at every batch size tried (1-32);
+ * the effect on the default model is in docs/BENCHMARKS.md ("train", session 6).
  */
 const ATTENTION_CHUNK = 1;
 
