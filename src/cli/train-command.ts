@@ -49,6 +49,7 @@ interface TrainFlags {
   limit?: string;
   methodOptions?: string;
   init?: string;
+  teacher?: string;
   resume?: boolean;
   force?: boolean;
   skipBad?: boolean;
@@ -110,6 +111,7 @@ export function trainInput(f: TrainFlags): TrainConfigInput {
   set('limit', numberFlag(f.limit, '--limit', true));
   set('methodOptions', methodOptions(f.methodOptions));
   set('init', f.init === undefined ? undefined : resolve(f.init));
+  set('teacher', f.teacher === undefined ? undefined : resolve(f.teacher));
   set('workers', f.workers === 'auto' ? Math.min(availableParallelism(), MAX_TRAIN_WORKERS) : numberFlag(f.workers, '--workers', true));
   return input;
 }
@@ -166,6 +168,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--limit <n>', 'use only the first n training images (quick runs)')
     .option('--method-options <json>', 'method switches as a JSON object (ICL / SPA2Net components)')
     .option('--init <dir>', 'start from the weights of this model folder (layers matched by name and shape), e.g. a cam model to seed icl or spa2net')
+    .option('--teacher <dir>', 'spa2net: also pull the SOS map towards this trained spa2net model\'s (distillation, weight distillWeight in --method-options, default 1); keeps the maps while a model trains on')
     .option('--resume', 'continue the unfinished run in --out from its last epoch (its saved settings are used)')
     .option('--force', 'overwrite a model or checkpoint already in --out')
     .option('--skip-bad', 'skip unreadable images (they are counted) instead of stopping')

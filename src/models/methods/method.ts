@@ -47,6 +47,12 @@ export interface LossContext {
   epochs: number;
 }
 
+/** Detached targets computed outside the network for one batch (optional; methods use what they know). */
+export interface LossTargets {
+  /** A frozen teacher's localization-map logits [B,h,w,1] (wsol train --teacher; used by spa2net). */
+  teacherMap?: tf.Tensor4D;
+}
+
 export interface LossResult {
   /** The scalar to minimise (all terms, weighted). */
   total: tf.Scalar;
@@ -72,7 +78,7 @@ export interface TrainableNetwork {
   /** Every trainable variable, exactly once, in groups. */
   readonly paramGroups: ParamGroup[];
   /** Training-mode forward and loss for one batch: x [B,S,S,3] normalised, labels int32 [B]. */
-  loss(x: tf.Tensor4D, labels: tf.Tensor1D, ctx: LossContext): LossResult;
+  loss(x: tf.Tensor4D, labels: tf.Tensor1D, ctx: LossContext, targets?: LossTargets): LossResult;
   /** Names to record in wsol.json `layers` (class-map layer, default gradcam/dgl layers, stages). */
   readonly layers: ModelLayerNames;
 }

@@ -45,6 +45,8 @@ export interface TrainConfig {
   methodOptions?: Record<string, unknown>;
   /** Model folder whose same-name, same-shape layers seed the new network (warm start). */
   init?: string;
+  /** Frozen SPA2Net model whose SOS map the student is distilled towards (spa2net only). */
+  teacher?: string;
   /**
    * Threads that share each batch (data-parallel, for the single-threaded wasm and cpu backends).
    * Absent in runs saved before it existed: 1.
@@ -84,6 +86,7 @@ export interface TrainConfigInput {
   limit?: number;
   methodOptions?: Record<string, unknown>;
   init?: string;
+  teacher?: string;
   workers?: number;
 }
 
@@ -162,10 +165,14 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
     ...(input.limit !== undefined ? { limit: input.limit } : {}),
     ...(input.methodOptions !== undefined ? { methodOptions: input.methodOptions } : {}),
     ...(input.init !== undefined ? { init: input.init } : {}),
+    ...(input.teacher !== undefined ? { teacher: input.teacher } : {}),
     workers: input.workers ?? TRAIN_DEFAULTS.workers,
   };
   checkInt('--epochs', config.epochs, 1, 10_000);
   checkInt('--workers', config.workers!, 1, MAX_TRAIN_WORKERS);
+  if (config.teacher !== undefined && config.method !== 'spa2net') {
+    usage('--teacher', `distils a SOS localization map, which --method ${config.method} does not have.`, 'Use --method spa2net, or drop --teacher.');
+  }
   checkInt('--batch', config.batch, 2, 4096);
   checkPositive('--lr', config.lr, 10);
   checkInt('--seed', config.seed, 0, 2 ** 31 - 1);
@@ -196,7 +203,7 @@ export function resolveTrainConfig(input: TrainConfigInput, flipDefault: boolean
 /** Keys a resumed run must not change (they decide the numbers the run produces). */
 const FIXED_ON_RESUME: (keyof TrainConfigInput)[] = [
   'method', 'trainSplit', 'batch', 'lr', 'seed', 'size', 'backbone', 'widths', 'convsPerStage', 'strides', 'headWidth', 'optimizer', 'weightDecay', 'momentum',
-  'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'cropScale', 'jitter', 'limit', 'methodOptions', 'init',
+  'schedule', 'milestones', 'warmupSteps', 'flip', 'crop', 'cropScale', 'jitter', 'limit', 'methodOptions', 'init', 'teacher',
 ];
 
 function savedValue(saved: TrainConfig, key: keyof TrainConfigInput): unknown {

@@ -6,6 +6,7 @@
 import type { BackendChoice } from '../backend.js';
 import type { LossContext, MethodName, NetworkSpec } from '../methods/method.js';
 import type { WireError } from '../../wire-error.js';
+import type { Normalization } from '../preprocess.js';
 
 export interface HelperSetup {
   backend: BackendChoice;
@@ -13,6 +14,8 @@ export interface HelperSetup {
   spec: NetworkSpec;
   /** Shapes of the trainable variables in the main network's update order (checked by the helper). */
   shapes: number[][];
+  /** Model folder of the distillation teacher (wsol train --teacher); each helper loads its own copy. */
+  teacher?: { dir: string; size: number; normalization: Normalization };
 }
 
 export interface ShardRequest {

@@ -11,12 +11,14 @@ import type { TrainableNetwork } from '../methods/method.js';
 import { getMethod } from '../methods/registry.js';
 import type { FromHelper, HelperSetup, ShardRequest, ToHelper } from './gradient-protocol.js';
 import { batchGradients } from './gradients.js';
+import { loadTeacher, type Teacher } from './teacher.js';
 
 const port = parentPort;
 if (!port) throw new Error('gradient-worker.ts must run in a worker thread');
 
 let net: TrainableNetwork | undefined;
 let variables: tf.Variable[] = [];
+let teacher: Teacher | undefined;
 
 function send(message: FromHelper, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -30,6 +32,7 @@ async function setup(options: HelperSetup): Promise<void> {
     const ours = variables.map((v) => v.shape.join('x')).join(', ');
     const theirs = options.shapes.map((s) => s.join('x')).join(', ');
     if (ours !== theirs) throw new Error(`the helper's network does not match the trainer's (variables ${ours} vs ${theirs})`);
+    if (options.teacher) teacher = await loadTeacher(options.teacher.dir, options.teacher.size, options.teacher.normalization);
     send({ type: 'ready' });
   } catch (error) {
     send({ type: 'setup-failed', error: toWireError(error) });
@@ -51,7 +54,7 @@ async function computeShard(request: ShardRequest): Promise<void> {
       variables.forEach((v, i) => v.assign(tf.tensor(request.weights[i]!, v.shape)));
       const x = tf.tensor4d(request.x, [request.count, request.size, request.size, 3]);
       const labels = tf.tensor1d(request.labels, 'int32');
-      const g = batchGradients(net!, variables, x, labels, request.ctx);
+      const g = batchGradients(net!, variables, x, labels, request.ctx, teacher);
       termNames = Object.keys(g.terms);
       gradIndex = variables.map((v, i) => (g.grads[v.name] ? i : -1)).filter((i) => i >= 0);
       return [g.loss, g.correct, ...Object.values(g.terms), ...gradIndex.map((i) => g.grads[variables[i]!.name]!)];
@@ -79,6 +82,7 @@ port.on('message', (message: ToHelper) => {
   else if (message.type === 'close') {
     void queue.then(() => {
       net?.model.dispose();
+      teacher?.dispose();
       port.close();
     });
   }

@@ -12,6 +12,7 @@ import type { GradientHelper } from './gradient-helper.js';
 import type { ShardGradients } from './gradient-protocol.js';
 import { type BatchGradients, batchGradients } from './gradients.js';
 import type { GroupedOptimizer } from './optimizer.js';
+import type { Teacher } from './teacher.js';
 import { checkFiniteLoss, type StepResult, trainStep } from './train-step.js';
 
 /** Shard sizes for `count` images over at most `parts` shards, each of at least 2 images (batch norm). */
@@ -23,9 +24,10 @@ export function shardSizes(count: number, parts: number): number[] {
 
 export async function parallelTrainStep(
   net: TrainableNetwork, optimizer: GroupedOptimizer, batch: TrainingBatch, size: number, lr: number, ctx: LossContext, helpers: GradientHelper[],
+  teacher?: Teacher,
 ): Promise<StepResult> {
   const shards = shardSizes(batch.count, helpers.length + 1);
-  if (shards.length === 1) return trainStep(net, optimizer, batch, size, lr, ctx);
+  if (shards.length === 1) return trainStep(net, optimizer, batch, size, lr, ctx, teacher);
   const variables = optimizer.variables;
   const weights = variables.map((v) => v.dataSync() as Float32Array);
   const perImage = size * size * 3;
@@ -48,7 +50,7 @@ export async function parallelTrainStep(
   const local = tf.tidy(() => {
     const x = tf.tensor4d(batch.x.subarray(0, n0 * perImage), [n0, size, size, 3]);
     const labels = tf.tensor1d(batch.labels.subarray(0, n0), 'int32');
-    const g = batchGradients(net, variables, x, labels, ctx);
+    const g = batchGradients(net, variables, x, labels, ctx, teacher);
     termNames = Object.keys(g.terms);
     return g as unknown as tf.TensorContainerObject;
   }) as unknown as BatchGradients;

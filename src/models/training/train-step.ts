@@ -9,6 +9,7 @@ import type { LossContext, TrainableNetwork } from '../methods/method.js';
 import type { TrainingBatch } from './batches.js';
 import { batchGradients } from './gradients.js';
 import type { GroupedOptimizer } from './optimizer.js';
+import type { Teacher } from './teacher.js';
 
 export interface StepResult {
   loss: number;
@@ -35,12 +36,14 @@ export function checkFiniteLoss(loss: number, ctx: LossContext): number {
   });
 }
 
-export async function trainStep(net: TrainableNetwork, optimizer: GroupedOptimizer, batch: TrainingBatch, size: number, lr: number, ctx: LossContext): Promise<StepResult> {
+export async function trainStep(
+  net: TrainableNetwork, optimizer: GroupedOptimizer, batch: TrainingBatch, size: number, lr: number, ctx: LossContext, teacher?: Teacher,
+): Promise<StepResult> {
   let termNames: string[] = [];
   const kept = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, [batch.count, size, size, 3]);
     const labels = tf.tensor1d(batch.labels, 'int32');
-    const g = batchGradients(net, optimizer.variables, x, labels, ctx);
+    const g = batchGradients(net, optimizer.variables, x, labels, ctx, teacher);
     optimizer.apply(g.grads, lr);
     termNames = Object.keys(g.terms);
     return [g.loss, g.correct, ...Object.values(g.terms)];

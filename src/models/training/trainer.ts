@@ -33,6 +33,7 @@ import { trainStep, yieldToEventLoop } from './train-step.js';
 import { inMemoryMeta, validateEpoch } from './validation.js';
 import { prepareOutFolder } from './out-folder.js';
 import { startAllOrNone } from '../../thread-start.js';
+import { loadTeacher, type Teacher } from './teacher.js';
 
 export interface StepInfo {
   epoch: number;
@@ -174,7 +175,7 @@ function saveInfo(run: RunState, classes: string[], extra: { trainImages: number
 const SINGLE_THREADED_BACKENDS = ['wasm', 'cpu'];
 
 /** The helper threads of a data-parallel run (none for --workers 1). */
-async function startHelpers(run: RunState, hooks: TrainHooks): Promise<GradientHelper[]> {
+async function startHelpers(run: RunState, hooks: TrainHooks, teacher: Teacher | undefined): Promise<GradientHelper[]> {
   const workers = run.config.workers ?? 1;
   const backend = tf.getBackend();
   if (workers <= 1) {
@@ -187,7 +188,10 @@ async function startHelpers(run: RunState, hooks: TrainHooks): Promise<GradientH
     run.config.workers = 1; // the saved training record says what ran
     return [];
   }
-  const setup = { backend: backend as BackendChoice, method: run.config.method, spec: run.spec, shapes: run.optimizer.variables.map((v) => [...v.shape]) };
+  const setup = {
+    backend: backend as BackendChoice, method: run.config.method, spec: run.spec, shapes: run.optimizer.variables.map((v) => [...v.shape]),
+    ...(teacher ? { teacher: { dir: teacher.dir, size: run.config.size, normalization: run.normalization } } : {}),
+  };
   const ok = await startAllOrNone(workers - 1, () => GradientHelper.start(setup), (h) => h.close());
   hooks.onMessage?.(`Training on ${workers} threads: each batch of ${run.config.batch} is split between them (data-parallel).`);
   return ok;
@@ -203,6 +207,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
   const run = await startRun({ ...options, input, out }, dataset);
   const { net, optimizer, config } = run;
   let helpers: GradientHelper[] = [];
+  let teacher: Teacher | undefined;
   try {
     if (!dataset.splits.includes(config.trainSplit)) {
       throw new WsolError('data', `The data set ${dataset.root} has no "${config.trainSplit}" split (it has ${dataset.splits.join(', ')}).`, {
@@ -221,7 +226,11 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     if (config.valEvery > 0 && !dataset.splits.includes(config.valSplit)) {
       hooks.onMessage?.(`The data set has no "${config.valSplit}" split, so there is no validation between epochs (--val-split names another).`);
     }
-    helpers = await startHelpers(run, hooks);
+    if (config.teacher !== undefined) {
+      teacher = await loadTeacher(config.teacher, config.size, run.normalization);
+      hooks.onMessage?.(`Distilling the SOS map of ${config.teacher} (the "distill" loss term).`);
+    }
+    helpers = await startHelpers(run, hooks, teacher);
     const steps = batchesPerEpoch(images.count, config.batch);
     const plan = { images, size: config.size, batchSize: config.batch, augment: config.augment, normalization: run.normalization, seed: config.seed };
     const extra = () => ({ trainImages: images.count, skipped: images.skipped.length, data: dataset.root });
@@ -245,7 +254,8 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
         }
         lr = learningRateAt(config.lr, config.schedule, run.globalStep, steps, config.epochs);
         const ctx = { epoch, step: run.globalStep, epochs: config.epochs };
-        const r = helpers.length > 0 ? await parallelTrainStep(net, optimizer, batch, config.size, lr, ctx, helpers) : await trainStep(net, optimizer, batch, config.size, lr, ctx);
+        const r = helpers.length > 0 ? await parallelTrainStep(net, optimizer, batch, config.size, lr, ctx, helpers, teacher)
+          : await trainStep(net, optimizer, batch, config.size, lr, ctx, teacher);
         run.globalStep++;
         step++;
         lossSum += r.loss * r.count;
@@ -281,6 +291,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     return { out, config, epochsDone: run.epochsDone, history: run.history, stopped, meta, trainImages: images.count, skippedImages: images.skipped.length };
   } finally {
     await Promise.all(helpers.map((h) => h.close()));
+    teacher?.dispose();
     optimizer.dispose();
     net.model.dispose();
   }

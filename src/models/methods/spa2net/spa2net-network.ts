@@ -7,14 +7,15 @@
  * Model outputs: [logits [B,K], class_maps [B,m,m,K], sos_map [B,m,m,1] (when sos is on)].
  *
  * Loss: CE + lambda_sos * BCE(sos, T) from sosStart + lambda_ra * L_RA from raStart, with T the
- * detached SCM pseudo-mask of the ground-truth class map (pseudo-mask.ts) and the RA masks detached.
+ * detached SCM pseudo-mask of the ground-truth class map (pseudo-mask.ts) and the RA masks detached;
+ * with a teacher map (wsol train --teacher), + lambda_distill * BCE(sos, sigmoid(teacher sos)).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WsolError } from '../../../errors.js';
 import { buildBackbone } from '../../backbone.js';
 import { hashSeed } from '../../data/scene/rng.js';
 import { buildClassMapHead, camLayerNames, CLASS_MAPS_LAYER, crossEntropy, stageOutputNames, validateNetworkSpec } from '../cam-network.js';
-import type { LossContext, LossResult, ModelLayerNames, NetworkSpec, ParamGroup, TrainableNetwork } from '../method.js';
+import type { LossContext, LossResult, LossTargets, ModelLayerNames, NetworkSpec, ParamGroup, TrainableNetwork } from '../method.js';
 import { paramGroupsByLayer } from '../param-groups.js';
 import { oneHotLabels, startEpoch } from '../icl/shared-ops.js';
 import { bceWithLogits, pseudoMask } from './pseudo-mask.js';
@@ -81,6 +82,13 @@ export function spa2netLayerNames(model: tf.LayersModel, hsc: tf.SymbolicTensor[
   return { ...camLayerNames(model), ...(hasSos ? { sosMap: SOS_MAP_LAYER } : {}), hsc: hsc.map((t) => t.sourceLayer.name) };
 }
 
+/** BCE of the student's SOS logits against the teacher's map probabilities, at the student's map size. */
+export function distillLoss(student: tf.Tensor4D, teacher: tf.Tensor4D): tf.Scalar {
+  const [, h, w] = student.shape;
+  const target = teacher.shape[1] === h && teacher.shape[2] === w ? teacher : tf.image.resizeBilinear(teacher, [h, w]);
+  return bceWithLogits(student, tf.sigmoid(target));
+}
+
 export function spa2netTrainableNetwork(model: tf.LayersModel, spec: NetworkSpec): TrainableNetwork {
   const options = parseSpa2NetOptions(spec.options);
   const sos = model.layers.some((l) => l.name === SOS_MAP_LAYER) ? (model.getLayer(SOS_MAP_LAYER).output as tf.SymbolicTensor) : undefined;
@@ -102,7 +110,7 @@ export function spa2netTrainableNetwork(model: tf.LayersModel, spec: NetworkSpec
     model,
     paramGroups: spa2netParamGroups(model, options),
     layers: spa2netLayerNames(model, hsc),
-    loss(x: tf.Tensor4D, labels: tf.Tensor1D, ctx: LossContext): LossResult {
+    loss(x: tf.Tensor4D, labels: tf.Tensor1D, ctx: LossContext, targets?: LossTargets): LossResult {
       const on = (enabled: boolean, start: number) => enabled && ctx.epoch >= startEpoch(start, ctx.epochs);
       if (sa) {
         sa.active = on(options.sa, options.saStart);
@@ -117,6 +125,10 @@ export function spa2netTrainableNetwork(model: tf.LayersModel, spec: NetworkSpec
       if (sos && on(options.sos, options.sosStart) && options.sosWeight > 0) {
         const target = pseudoMask(maps, onehot, stages, maskConfig);
         terms.sos = tf.mul(bceWithLogits(tf.squeeze(outputs[2]!, [-1]), target), options.sosWeight) as tf.Scalar;
+      }
+      if (targets?.teacherMap && options.distillWeight > 0) {
+        if (!sos) throw new WsolError('usage', 'A teacher map was given but this network has no SOS head to distil it into.', { hint: 'Train with the SOS branch on (the default), or drop --teacher.' });
+        terms.distill = tf.mul(distillLoss(outputs[2]! as tf.Tensor4D, targets.teacherMap), options.distillWeight) as tf.Scalar;
       }
       if (on(options.ra, options.raStart) && options.raWeight > 0) {
         const masks = raMasks(maps, options.raBgThreshold, options.raGap);

@@ -32,6 +32,8 @@
  *   saDropout    0.1     dropout on the attention weights (training only).
  *   saResidual   false   the paper has no residual; true adds the stage features back (not in the paper).
  *   saInitStd    0.001   normal init of the projections (the paper's N(0, 0.001)).
+ *   distillWeight 1      NOT IN THE PAPER: with `wsol train --teacher DIR`, lambda of BCE(sos, sigmoid(teacher
+ *                        sos)), which keeps a trained model's maps while it trains on (no teacher: unused).
  *   lrHead       1       CHANGED: the paper's cls head trains at 10x the backbone because it is new on
  *                        a pretrained backbone; our head is warm-started from cam (--init) too.
  *   lrSos        0.1     the paper: sos 1e-4 vs backbone 1e-3.
@@ -72,6 +74,7 @@ export const spa2netOptionsSchema = z.object({
   saDropout: z.number().min(0).max(0.9).default(0.1),
   saResidual: z.boolean().default(false),
   saInitStd: z.number().min(0).max(10).default(0.001),
+  distillWeight: weight.default(1),
   lrHead: lr.default(1),
   lrSos: lr.default(0.1),
   lrSa: lr.default(5),
