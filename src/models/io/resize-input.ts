@@ -5,23 +5,10 @@
  * compute. The network is rebuilt from wsol.json's `network` at the new size and the weights copied.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { isWsolError, WsolError } from '../../errors.js';
-import type { MethodName } from '../methods/method.js';
-import { getMethod } from '../methods/registry.js';
+import { WsolError } from '../../errors.js';
 import { copyMatchingWeights } from './copy-weights.js';
-import { networkMethodOf, type WsolModelMeta } from './wsol-meta.js';
-
-/**
- * Layer switches that training sets and the saved topology keeps, but the network spec does not
- * (SPA2Net's self-attention turns `active` at its start epoch): the rebuilt layers take the saved ones.
- */
-export function copyLayerSwitches(from: tf.LayersModel, to: tf.LayersModel): void {
-  for (const layer of to.layers) {
-    const source = from.layers.find((l) => l.name === layer.name) as unknown as { active?: unknown } | undefined;
-    const target = layer as unknown as { active?: unknown };
-    if (typeof source?.active === 'boolean' && typeof target.active === 'boolean') target.active = source.active;
-  }
-}
+import { copyLayerSwitches, rebuildNetwork } from './rebuild-network.js';
+import type { WsolModelMeta } from './wsol-meta.js';
 
 /** The model rebuilt at `size` x `size` (the given model is disposed), and its updated meta. */
 export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, size: number, dir: string): { model: tf.LayersModel; meta: WsolModelMeta } {
@@ -31,15 +18,8 @@ export function resizeModelInput(model: tf.LayersModel, meta: WsolModelMeta, siz
       hint: `Leave model.inputSize unset to use its own size (${meta.inputSize.join('x')}).`,
     });
   }
-  const trainedWith = networkMethodOf(meta) as MethodName;
-  let rebuilt: tf.LayersModel;
-  try {
-    rebuilt = getMethod(trainedWith).buildNetwork({ ...spec, backbone: { ...spec.backbone, inputSize: size } }).model;
-  } catch (cause) {
-    throw new WsolError('config', `The model in ${dir} cannot run at input size ${size}: ${isWsolError(cause) ? cause.message : (cause as Error).message}`, {
-      hint: `Pick a size its downsampling divides, e.g. ${meta.inputSize[0] * 2} (it was trained at ${meta.inputSize[0]}).`, cause,
-    });
-  }
+  const rebuilt = rebuildNetwork(meta, { ...spec, backbone: { ...spec.backbone, inputSize: size } }, `The model in ${dir} cannot run at input size ${size}`,
+    `Pick a size its downsampling divides, e.g. ${meta.inputSize[0] * 2} (it was trained at ${meta.inputSize[0]}).`);
   const report = copyMatchingWeights(model, rebuilt);
   if (report.fresh.length > 0) {
     rebuilt.dispose();

@@ -5,13 +5,12 @@
  */
 import { resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { isWsolError, WsolError } from '../../errors.js';
+import { WsolError } from '../../errors.js';
 import type { MethodName, ModelLayerNames, NetworkSpec } from '../methods/method.js';
-import { getMethod } from '../methods/registry.js';
 import { loadModelFolder, saveModelFolder } from './model-folder.js';
-import { copyLayerSwitches } from './resize-input.js';
+import { copyLayerSwitches, rebuildNetwork } from './rebuild-network.js';
 import { widenInto } from './widen-network.js';
-import { networkMethodOf, refuseOccupiedOut, type WsolModelMeta } from './wsol-meta.js';
+import { refuseOccupiedOut, type WsolModelMeta } from './wsol-meta.js';
 
 export interface WidenOptions {
   /** New channels per backbone stage (same number of stages); unchanged when absent. */
@@ -43,12 +42,7 @@ export async function widenModelFolder(from: string, to: string, options: WidenO
       });
     }
     const network: NetworkSpec = { ...spec, backbone: { ...spec.backbone, widths: [...widths] }, head: { ...spec.head, width: options.headWidth ?? spec.head.width } };
-    const trainedWith = networkMethodOf(loaded.meta) as MethodName;
-    try {
-      wider = getMethod(trainedWith).buildNetwork(network).model;
-    } catch (cause) {
-      throw new WsolError('config', `The model in ${source} cannot be rebuilt wider: ${isWsolError(cause) ? cause.message : (cause as Error).message}`, { cause });
-    }
+    wider = rebuildNetwork(loaded.meta, network, `The model in ${source} cannot be rebuilt wider`);
     const { widened } = widenInto(loaded.model, wider, options.seed ?? 1);
     if (widened.length === 0) {
       throw new WsolError('usage', 'Nothing to widen: the widths given are the model\'s own.', { hint: `The model has --widths ${spec.backbone.widths.join(',')} and --head-width ${spec.head.width}.` });
