@@ -126,6 +126,9 @@ describe('wsol train / wsol eval (CLI)', () => {
     const workers = wsol(['train', '--data', data, '--out', out, '--workers', 'many', ...tiny]);
     expect(workers.code).toBe(2);
     expect(workers.stderr).toMatch(/--workers "many" is not a (whole )?number/);
+    const teacher = wsol(['train', '--data', data, '--out', out, '--teacher', 'models/default', ...tiny]);
+    expect(teacher.code).toBe(2);
+    expect(teacher.stderr).toMatch(/--teacher: distils a SOS localization map, which --method cam does not have\. Use --method spa2net/);
     expect(existsSync(join(out, 'wsol.json'))).toBe(false);
   });
 
