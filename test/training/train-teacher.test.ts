@@ -76,9 +76,15 @@ describe('wsol train --teacher', () => {
     expect(taughtGap).toBeLessThan(controlGap * 0.8);
   });
 
-  it('refuses a teacher without a SOS map, at another input size, or for a method without one', async () => {
-    const run = (teacher: string, overrides = {}) => trainModel({ input: tinyInput(data, { method: 'spa2net', init: camDir, teacher, ...overrides }), out: join(tmp.dir, 'bad'), force: true });
+  it('refuses, before loading the images, a teacher without a SOS map, at another input size, or for a method without one', async () => {
+    const messages: string[] = [];
+    const run = (teacher: string, overrides = {}) => trainModel({
+      input: tinyInput(data, { method: 'spa2net', init: camDir, teacher, ...overrides }), out: join(tmp.dir, 'bad'), force: true,
+      hooks: { onMessage: (m) => messages.push(m) },
+    });
     expect((await errorOf(() => run(camDir))).message).toMatch(/is a cam model without a SOS localization map/);
+    // Refused before any training image is decoded.
+    expect(messages.some((m) => m.startsWith('Loading'))).toBe(false);
     const resized = await errorOf(() => run(teacherDir, { size: 40 }));
     expect(resized.message).toMatch(/takes 32x32 images but the student trains at 40x40/);
     expect(resized.hint).toMatch(/wsol resize --model .* --input-size 40/);

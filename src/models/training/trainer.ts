@@ -214,6 +214,11 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
         hint: 'Train on a data set with a train split (or pass --train-split).',
       });
     }
+    // Before the images are decoded, so a bad teacher fails fast.
+    if (config.teacher !== undefined) {
+      teacher = await loadTeacher(config.teacher, config.size, run.normalization);
+      hooks.onMessage?.(`Distilling the SOS map of ${config.teacher} (the "distill" loss term).`);
+    }
     let items = imageLevelLabels(dataset.items(config.trainSplit));
     if (config.limit !== undefined) items = items.slice(0, config.limit);
     hooks.onMessage?.(`Loading ${items.length} ${config.trainSplit} images of ${dataset.root} at ${config.size}x${config.size}.`);
@@ -225,10 +230,6 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     if (images.count < 2) throw new WsolError('data', `Only ${images.count} readable training image; training needs at least 2.`, { hint: 'Add images to the train split.' });
     if (config.valEvery > 0 && !dataset.splits.includes(config.valSplit)) {
       hooks.onMessage?.(`The data set has no "${config.valSplit}" split, so there is no validation between epochs (--val-split names another).`);
-    }
-    if (config.teacher !== undefined) {
-      teacher = await loadTeacher(config.teacher, config.size, run.normalization);
-      hooks.onMessage?.(`Distilling the SOS map of ${config.teacher} (the "distill" loss term).`);
     }
     helpers = await startHelpers(run, hooks, teacher);
     const steps = batchesPerEpoch(images.count, config.batch);
